@@ -1,0 +1,234 @@
+"""The HTTP API: Open Klant's read contract under /klantinteracties/api/v1, at the host root."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from adapters.registry import create_adapter
+from facade.api.openapi import build_openapi
+from facade.api.problems import problem_for_status, problem_response
+from facade.api.requests import BaseUrlPolicy, TokenAuth, resolve_url_filters
+from facade.config import Settings
+from facade.contract.resources import API_PREFIX, API_VERSION, RESOURCES, ResourceDef
+from facade.engine.core import Engine, target_of
+from facade.engine.expand import expand, expand_tree
+from facade.engine.params import parse_query
+from facade.engine.render import Renderer
+from facade.engine.sources import Identities, Source
+from facade.errors import ProblemError, not_found
+from facade.identity import IdentityCodec
+
+log = logging.getLogger("facade.api")
+access_log = logging.getLogger("facade.access")
+
+
+def json_response(body: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), status_code=status, media_type="application/json")
+
+
+def build_engine(settings: Settings) -> Engine:
+    sources = [
+        Source(config.name, priority, create_adapter(config.kind, config.settings))
+        for priority, config in enumerate(settings.sources)
+    ]
+    codec = IdentityCodec(settings.identity_secret.get_secret_value().encode())
+    return Engine(sources, Identities(codec, sources, settings.merge_partijen))
+
+
+def _page_link(request: Request, base_url: str, page: int | None) -> str:
+    items = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    if page is not None and page > 1:
+        items.append(("page", str(page)))
+    query = urlencode(items)
+    return f"{base_url}{request.url.path}" + (f"?{query}" if query else "")
+
+
+class Api:
+    """Request handlers; one instance per app, holding the engine and the policies."""
+
+    def __init__(self, settings: Settings, engine: Engine):
+        self.settings = settings
+        self.engine = engine
+        self.base_urls = BaseUrlPolicy(settings)
+        self.auth = TokenAuth(settings)
+        self.url_targets = {
+            name: target_of(resource.name, definition.attribute)
+            for resource in RESOURCES.values()
+            for name, definition in resource.filters.items()
+            if definition.type == "uri"
+        }
+
+    def _begin(self, request: Request) -> str:
+        base_url = self.base_urls.base_url(request)
+        request.state.base_url = base_url
+        request.state.client = self.auth.authenticate(request).name
+        return base_url
+
+    async def root(self, request: Request) -> Response:
+        base_url = self.base_urls.base_url(request)
+        request.state.base_url = base_url
+        names = [*RESOURCES, "maak-klantcontact"]
+        return json_response({name: f"{base_url}{API_PREFIX}/{name}" for name in names})
+
+    async def list(self, request: Request, resource: ResourceDef) -> Response:
+        base_url = self._begin(request)
+        query = parse_query(resource, request.query_params.multi_items(), detail=False)
+        query = resolve_url_filters(query, base_url, self.url_targets)
+        engine_request = self.engine.request()
+        result = await self.engine.list(engine_request, query)
+        renderer = Renderer(self.engine.identities, base_url)
+        await renderer.prepare(engine_request.loader, result.nodes)
+        rendered = [renderer.node(node) for node in result.nodes]
+        await expand(
+            engine_request, renderer, list(zip(result.nodes, rendered, strict=True)), expand_tree(query.expand)
+        )
+        last_page = max(1, -(-result.count // query.page_size))
+        body = {
+            "count": result.count,
+            "next": _page_link(request, base_url, query.page + 1) if query.page < last_page else None,
+            "previous": _page_link(request, base_url, query.page - 1) if query.page > 1 else None,
+            "results": rendered,
+        }
+        return json_response(body)
+
+    async def detail(self, request: Request, resource: ResourceDef, raw_uuid: str) -> Response:
+        base_url = self._begin(request)
+        query = parse_query(resource, request.query_params.multi_items(), detail=True)
+        try:
+            value = uuid.UUID(raw_uuid)
+        except ValueError:
+            raise not_found() from None
+        engine_request = self.engine.request()
+        node = await self.engine.detail(engine_request, resource, value)
+        renderer = Renderer(self.engine.identities, base_url)
+        await renderer.prepare(engine_request.loader, [node])
+        rendered = renderer.node(node)
+        await expand(engine_request, renderer, [(node, rendered)], expand_tree(query.expand))
+        return json_response(rendered)
+
+
+def _routes(app: FastAPI, api: Api) -> None:
+    def add(path: str, endpoint) -> None:
+        for variant in (path, path + "/"):
+            app.add_api_route(variant, endpoint, methods=["GET"], include_in_schema=False)
+
+    app.add_api_route(API_PREFIX, api.root, methods=["GET"], include_in_schema=False)
+    app.add_api_route(API_PREFIX + "/", api.root, methods=["GET"], include_in_schema=False)
+    for resource in RESOURCES.values():
+
+        async def list_endpoint(request: Request, _resource: ResourceDef = resource) -> Response:
+            return await api.list(request, _resource)
+
+        async def detail_endpoint(request: Request, uuid: str, _resource: ResourceDef = resource) -> Response:
+            return await api.detail(request, _resource, uuid)
+
+        list_endpoint.__name__ = f"list_{resource.name}"
+        detail_endpoint.__name__ = f"detail_{resource.name}"
+        add(f"{API_PREFIX}/{resource.name}", list_endpoint)
+        add(f"{API_PREFIX}/{resource.name}/{{uuid}}", detail_endpoint)
+
+
+def _add_schema_routes(app: FastAPI, settings: Settings) -> None:
+    document = build_openapi(settings)
+    document_bytes = orjson.dumps(document)
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(document_bytes, media_type="application/json")
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(_REDOC_PAGE.replace("{spec}", f"{API_PREFIX}/schema/openapi.json"))
+
+    app.add_api_route(f"{API_PREFIX}/schema/openapi.json", openapi_json, methods=["GET"], include_in_schema=False)
+    for path in (f"{API_PREFIX}/schema", f"{API_PREFIX}/schema/"):
+        app.add_api_route(path, docs, methods=["GET"], include_in_schema=False)
+
+
+_REDOC_PAGE = """<!DOCTYPE html>
+<html><head><title>Klantinteracties façade API</title><meta charset="utf-8"/></head>
+<body><redoc spec-url="{spec}"></redoc>
+<script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script></body></html>"""
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The ASGI application. `engine` may be passed in by tests that build sources themselves."""
+    engine = engine or build_engine(settings)
+    api = Api(settings, engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for source in engine.sources:
+            try:
+                await source.adapter.aclose()
+            except Exception:
+                log.exception("closing source %s failed", source.name)
+
+    app = FastAPI(
+        title="Klantinteracties façade",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.engine = engine
+    _routes(app, api)
+    _add_schema_routes(app, settings)
+
+    @app.exception_handler(ProblemError)
+    async def on_problem(request: Request, exc: ProblemError) -> Response:
+        return problem_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        problem = problem_for_status(exc.status_code)
+        if exc.status_code == 405:
+            problem.headers["Allow"] = "GET, HEAD"
+            problem.detail = f"Methode '{request.method}' niet toegestaan: deze façade biedt alleen lezen aan."
+        return problem_response(request, problem)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error (%s) handling %s", type(exc).__name__, _route_of(request))
+        return problem_response(request, problem_for_status(500))
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next):
+        started = time.perf_counter()
+        request.state.request_id = str(uuid.uuid4())
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # the handler above answered; log the type, never the values
+            log.error("unhandled %s", type(exc).__name__)
+            response = problem_response(request, problem_for_status(500))
+        response.headers["API-version"] = API_VERSION
+        response.headers["X-Request-ID"] = request.state.request_id
+        # never the query string or the raw path: both can hold a BSN
+        access_log.info(
+            "%s %s %s %.1fms client=%s request_id=%s",
+            request.method,
+            _route_of(request),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+            getattr(request.state, "client", "-"),
+            request.state.request_id,
+        )
+        return response
+
+    return app
+
+
+def _route_of(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "<unmatched>"

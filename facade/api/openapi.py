@@ -1,0 +1,152 @@
+"""The OpenAPI document the façade serves: the contract it really implements.
+
+Built from Open Klant's 0.9.0 document (kept in `facade/contract/`, the contract we implement):
+only the operations we serve (the GETs and the API root), the query parameters from our own
+filter tables, our error responses and headers, and a description of where we deliberately
+differ.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from importlib import resources as package_resources
+from typing import Any
+
+import yaml
+
+from facade.config import Settings
+from facade.contract.resources import API_PREFIX, API_VERSION, PAGE_SIZE_MAX, RESOURCES, FilterDef
+
+DIFFERENCES = """
+This is the Klantinteracties façade: it answers Open Klant 2's read contract (API 0.9.0) live from
+existing applications and stores nothing. Where it deliberately differs from Open Klant:
+
+* Read-only: POST, PUT, PATCH and DELETE answer 405.
+* Stricter parameters: an unknown, empty or conflicting repeated parameter, a malformed boolean,
+  date or UUID, and a non-integer `page` are a 400 (Open Klant ignores some of these or answers 404).
+* Filters on one identificator (`partijIdentificator__*`, `…onderwerpobjectidentificator*`)
+  must all hold for one and the same identificator (Open Klant matches each part separately).
+* The old identificator codes `inp`, `nnp`, `kvk`, `vtn` are accepted as aliases of the current ones.
+* `expand` with a dotted value also expands its parents.
+* URL-valued filters must point at this API.
+* A partij known in several applications by the same BSN, KvK number or vestigingsnummer is one
+  partij (see the README).
+""".strip()
+
+
+@cache
+def _upstream() -> dict[str, Any]:
+    text = package_resources.files("facade.contract").joinpath("openklant-0.9.0.openapi.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def _parameter(definition: FilterDef, upstream: dict[str, dict]) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "boolean" if definition.type == "boolean" else "string"}
+    if definition.type in ("uuid", "uri", "date", "date-time"):
+        schema["format"] = definition.type
+    if definition.enum:
+        schema["enum"] = list(definition.enum)
+    original = upstream.get(definition.name, {})
+    return {
+        "in": "query",
+        "name": definition.name,
+        "schema": schema,
+        "description": original.get("description", definition.description) or definition.name,
+    }
+
+
+_PAGING = [
+    {
+        "in": "query",
+        "name": "page",
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "Een pagina binnen de gepagineerde set resultaten.",
+    },
+    {
+        "in": "query",
+        "name": "pageSize",
+        "schema": {"type": "integer", "minimum": 1},
+        "description": f"Het aantal resultaten per pagina (standaard 100, grotere waarden worden {PAGE_SIZE_MAX}).",
+    },
+]
+
+_PROBLEM = {
+    "type": "object",
+    "required": ["type", "code", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "code": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "invalidParams": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "code": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {
+        str(status): {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Fout"}}},
+            "headers": {"API-version": {"schema": {"type": "string"}}},
+        }
+        for status, description in (
+            (400, "Ongeldige parameters."),
+            (401, "Niet of verkeerd geauthenticeerd."),
+            (404, "Niet gevonden."),
+            (405, "Methode niet toegestaan."),
+            (502, "Een bronapplicatie antwoordde niet goed."),
+            (504, "Een bronapplicatie antwoordde niet op tijd."),
+        )
+        if status in statuses
+    }
+
+
+def build_openapi(settings: Settings) -> dict[str, Any]:
+    upstream = copy.deepcopy(_upstream())
+    document: dict[str, Any] = {
+        "openapi": upstream["openapi"],
+        "info": {**upstream["info"], "version": API_VERSION, "description": DIFFERENCES},
+        "servers": [{"url": (settings.public_base_url or "") + API_PREFIX}],
+        "security": [{"tokenAuth": []}],
+        "paths": {},
+        "components": upstream["components"],
+    }
+    document["components"]["schemas"]["Fout"] = _PROBLEM
+    document["paths"]["/"] = {
+        "get": {
+            "operationId": "apiRoot",
+            "summary": "De URL's van alle collecties.",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "",
+                    "content": {
+                        "application/json": {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}
+                    },
+                }
+            },
+        }
+    }
+    for resource in RESOURCES.values():
+        list_path, detail_path = f"/{resource.name}", f"/{resource.name}/{{uuid}}"
+        list_op = copy.deepcopy(upstream["paths"][list_path]["get"])
+        detail_op = copy.deepcopy(upstream["paths"][detail_path]["get"])
+        by_name = {p["name"]: p for p in list_op.get("parameters", [])}
+        parameters = [_parameter(definition, by_name) for definition in resource.filters.values()]
+        expand = [p for p in list_op.get("parameters", []) if p["name"] == "expand"]
+        list_op["parameters"] = parameters + _PAGING + expand
+        list_op["responses"].update(_errors(400, 401, 404, 502, 504))
+        detail_op["responses"].update(_errors(400, 401, 404, 502, 504))
+        document["paths"][list_path] = {"get": list_op}
+        document["paths"][detail_path] = {"get": detail_op}
+    return document

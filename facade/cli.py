@@ -1,0 +1,87 @@
+"""Command line: `serve` a configuration, run the bundled `demo`, or `check` a configuration."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from importlib import resources as package_resources
+from pathlib import Path
+
+DEMO_TOKEN = "demo-token-0123456789"  # noqa: S105  # the bundled demo's published token, documented in the README
+DEMO_IDENTITY_SECRET = "demo-identity-secret-not-for-production"  # noqa: S105
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("FACADE_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+
+def _serve(config_path: str, host: str, port: int, workers: int) -> int:
+    import uvicorn
+
+    from facade.config import ConfigError, load_settings
+
+    try:
+        load_settings(config_path)  # fail fast, with a message naming the setting
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    os.environ["FACADE_CONFIG"] = str(Path(config_path).resolve())
+    uvicorn.run(
+        "facade.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # uvicorn's access log prints query strings, which can hold a BSN
+        proxy_headers=False,  # forwarded headers are honoured by the app, from trusted proxies only
+        log_config=None,
+    )
+    return 0
+
+
+def demo_config_path() -> str:
+    return str(package_resources.files("facade.demo").joinpath("demo.yaml"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="klantinteracties-facade")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve a configuration file")
+    serve.add_argument(
+        "--config", default=os.environ.get("FACADE_CONFIG"), required=not os.environ.get("FACADE_CONFIG")
+    )
+    demo = commands.add_parser("demo", help="serve the bundled demo sources")
+    check = commands.add_parser("check", help="validate a configuration file and exit")
+    check.add_argument("--config", required=True)
+    for sub in (serve, demo):
+        sub.add_argument("--host", default="127.0.0.1")
+        sub.add_argument("--port", type=int, default=8000)
+        sub.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+    _configure_logging()
+
+    if args.command == "check":
+        from facade.config import ConfigError, load_settings
+
+        try:
+            load_settings(args.config)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print("configuration is valid")
+        return 0
+    if args.command == "demo":
+        os.environ.setdefault("FACADE_DEMO_TOKEN", DEMO_TOKEN)
+        os.environ.setdefault("FACADE_IDENTITY_SECRET", DEMO_IDENTITY_SECRET)
+        url = f"http://{args.host}:{args.port}/klantinteracties/api/v1/"
+        print(f"Klantinteracties façade demo: {url}")
+        print(f"Demo token: Authorization: Token {os.environ['FACADE_DEMO_TOKEN']}", flush=True)
+        return _serve(demo_config_path(), args.host, args.port, args.workers)
+    return _serve(args.config, args.host, args.port, args.workers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Configuration: one YAML file, secrets from the environment or files, validated at start-up.
+
+Every setting is documented in docs/configuration.md. A wrong setting stops the service with a
+message that names it (`ConfigError`). Secrets are never written in the file itself: a secret
+setting is ``{env: NAME}`` or ``{file: /run/secrets/name}``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+
+class ConfigError(Exception):
+    """A configuration problem, with a message that names the setting (never its secret value)."""
+
+
+class SecretRef(BaseModel):
+    """Where a secret comes from: an environment variable or a file (e.g. a mounted secret)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    env: str | None = None
+    file: Path | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of 'env' or 'file'")
+        return self
+
+    def resolve(self) -> SecretStr:
+        if self.env is not None:
+            value = os.environ.get(self.env)
+            if not value:
+                raise ValueError(f"environment variable {self.env} is not set")
+            return SecretStr(value)
+        assert self.file is not None
+        try:
+            return SecretStr(self.file.read_text().strip())
+        except OSError as exc:
+            raise ValueError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+
+
+def _secret(value: Any) -> SecretStr:
+    """Accept a secret reference from a file, or a SecretStr handed in by Python code (tests)."""
+    if isinstance(value, SecretStr):
+        return value
+    if isinstance(value, str):
+        raise ValueError("secrets are not written in the configuration file: use {env: NAME} or {file: PATH}")
+    return SecretRef.model_validate(value).resolve()
+
+
+class ClientConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    token: SecretStr
+
+    _resolve_token = field_validator("token", mode="before")(_secret)
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 8:
+            raise ValueError("a client token must be at least 8 characters")
+        return value
+
+
+class SourceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    """Part of every object's identity: renaming a source changes its UUIDs."""
+    kind: str = Field(min_length=1)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public_base_url: str | None = None
+    """External base URL object URLs are built from; None: from the request's host."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks whose X-Forwarded-Proto/Host headers are honoured."""
+    identity_secret: SecretStr
+    merge_partijen: bool = True
+    clients: list[ClientConfig] = Field(min_length=1)
+    sources: list[SourceConfig] = Field(min_length=1)
+
+    _resolve_identity = field_validator("identity_secret", mode="before")(_secret)
+
+    @field_validator("identity_secret")
+    @classmethod
+    def _strong_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("the identity secret must be at least 16 characters")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError("must be an absolute http(s) URL without query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Settings:
+        for label, names in (("sources", [s.name for s in self.sources]), ("clients", [c.name for c in self.clients])):
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"{label}: duplicate name(s) {', '.join(duplicates)}")
+        return self
+
+
+_ENV_OVERRIDES = {
+    "FACADE_PUBLIC_BASE_URL": "public_base_url",
+    "FACADE_MERGE_PARTIJEN": "merge_partijen",
+}
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for detail in error.errors():
+        location = ".".join(str(part) for part in detail["loc"]) or "(top level)"
+        lines.append(f"  {location}: {detail['msg']}")
+    return "invalid configuration:\n" + "\n".join(lines)
+
+
+def load_settings(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read the YAML file (default: $FACADE_CONFIG), apply FACADE_* overrides, validate."""
+    path = path or os.environ.get("FACADE_CONFIG")
+    if not path:
+        raise ConfigError("no configuration file: pass --config or set FACADE_CONFIG")
+    try:
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"configuration file {path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"configuration file {path} must hold a mapping")
+    for variable, setting in _ENV_OVERRIDES.items():
+        if variable in os.environ:
+            raw[setting] = os.environ[variable]
+    raw.update(overrides or {})
+    return settings_from(raw, base=Path(path).parent)
+
+
+def settings_from(raw: dict[str, Any], base: Path | None = None) -> Settings:
+    """Validate a configuration mapping; relative dataset paths are resolved against `base`."""
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    if base is not None:
+        for source in settings.sources:
+            dataset = source.settings.get("dataset")
+            if isinstance(dataset, str) and not Path(dataset).is_absolute():
+                source.settings["dataset"] = str((base / dataset).resolve())
+    return settings

@@ -1,0 +1,343 @@
+"""The query engine: plan, fan out, verify, merge, page (docs/decisions/0007-engine.md).
+
+    parse -> resolve identities -> plan per source -> fan out (concurrently)
+          -> verify every filter -> merge in the resource's order -> page
+
+The HTTP layer hands in a `ParsedQuery` and gets engine nodes back; rendering and expand work
+on those nodes. Adapters never see paging across sources, other sources or façade UUIDs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from facade.contract.resources import RESOURCES, ResourceDef
+from facade.engine.fetching import Plan, SourceFailed, call_source, make_plan
+from facade.engine.filtering import Matcher
+from facade.engine.graph import Item, Loader, MergedPartij, Node
+from facade.engine.params import Condition, ParsedQuery
+from facade.engine.paths import Walker, relation_target
+from facade.engine.sources import Identities, Source, merge_key, merge_key_parts
+from facade.errors import not_found
+from mapping.ki import Partij
+
+log = logging.getLogger("facade.engine")
+
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+@dataclass
+class ListResult:
+    count: int
+    nodes: list[Node]
+
+
+def target_of(resource: str, definition_path: tuple[str, ...]) -> str:
+    """The resource an identity (`is`) filter's value names, by walking the path's relations."""
+    current, subpath = resource, ()
+    for hop in definition_path:
+        if hop.startswith("~"):
+            current, subpath = hop[1:].partition(":")[0], ()
+            continue
+        subpath = (*subpath, hop)
+        target = relation_target(current, subpath)
+        if target:
+            current, subpath = target, ()
+    return current
+
+
+class Request:
+    """Everything one API request shares: its loader (memo), walker and matcher."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.identities = engine.identities
+        self.loader = Loader(engine.identities, self.find_partijen)
+        self.walker = Walker(self.loader, self.reverse_lookup)
+        self.matcher = Matcher(self.walker)
+
+    # --- helpers the loader and walker call back into ----------------------------------------
+
+    async def find_partijen(self, source: Source, identificatoren: list[tuple[str, str]]) -> list[Partij]:
+        if not identificatoren:
+            return []
+        batch = await call_source(source, source.adapter.find_partijen(identificatoren))
+        if batch is not None:
+            return [p for p in batch if isinstance(p, Partij)]
+        support = source.support("partijen")
+        assert support is not None
+        pushable = {
+            "partijIdentificator__codeSoortObjectId",
+            "partijIdentificator__objectId",
+        } <= support.pushdown.keys()
+        if not pushable:
+            items = await Plan(source, "partijen", {}, False, support.max_page).everything()
+            return [item.obj for item in items]  # type: ignore[misc]
+        answers = await asyncio.gather(
+            *(
+                Plan(
+                    source,
+                    "partijen",
+                    {"partijIdentificator__codeSoortObjectId": soort, "partijIdentificator__objectId": value},
+                    False,
+                    support.max_page,
+                ).everything()
+                for soort, value in identificatoren
+            )
+        )
+        return [item.obj for items in answers for item in items]  # type: ignore[misc]
+
+    async def reverse_lookup(self, source: Source, resource: str, field: str, keys: frozenset[str]) -> list[Item]:
+        support = source.support(resource)
+        if support is None:
+            return []
+        name = f"{field}__uuid"
+        pushed = {name: keys} if name in support.pushdown else {}
+        items = await Plan(source, resource, pushed, False, support.max_page).everything()
+        self.loader.remember(items)
+        return items
+
+    # --- identities of filter values -----------------------------------------------------------
+
+    async def keys_for(self, target: str, value: uuid.UUID) -> dict[str, frozenset[str]]:
+        """Per source name: the upstream keys a façade UUID of `target` stands for there."""
+        keys: dict[str, set[str]] = defaultdict(set)
+        for source, key in self.identities.candidates(target, value):
+            keys[source.name].add(key)
+        merged_key = self.identities.merged_candidate(target, value)
+        if merged_key is not None:
+            merged = (await self.loader.merged([merged_key]))[merged_key]
+            for item in merged.items if merged else ():
+                keys[item.source.name].add(item.obj.key)
+        return {name: frozenset(found) for name, found in keys.items()}
+
+
+class Engine:
+    def __init__(self, sources: Sequence[Source], identities: Identities):
+        self.sources = list(sources)
+        self.identities = identities
+
+    def request(self) -> Request:
+        return Request(self)
+
+    def sources_for(self, resource: str) -> list[Source]:
+        return [source for source in self.sources if source.support(resource)]
+
+    # --- detail ------------------------------------------------------------------------------
+
+    async def detail(self, request: Request, resource: ResourceDef, value: uuid.UUID) -> Node:
+        wanted = [(source, resource.name, key) for source, key in self.identities.candidates(resource.name, value)]
+        merged_key = self.identities.merged_candidate(resource.name, value)
+        try:
+            loaded, merged = await asyncio.gather(
+                request.loader.load(wanted),
+                request.loader.merged([merged_key] if merged_key else []),
+            )
+        except SourceFailed as failure:
+            raise failure.problem() from failure
+        expected = str(value)
+        for item in loaded.values():
+            if item is not None and self.identities.object_uuid(item.source, item.obj) == expected:
+                return item
+        if merged_key and merged.get(merged_key):
+            return merged[merged_key]  # type: ignore[return-value]
+        raise not_found()
+
+    # --- list --------------------------------------------------------------------------------
+
+    async def list(self, request: Request, query: ParsedQuery) -> ListResult:
+        try:
+            return await self._list(request, query)
+        except SourceFailed as failure:
+            raise failure.problem() from failure
+
+    async def _list(self, request: Request, query: ParsedQuery) -> ListResult:
+        resource = query.resource.name
+        conditions = list(query.conditions)
+        plans = await self._plans(request, resource, conditions)
+        if not plans:
+            return ListResult(0, [])
+        merging = resource == "partijen" and self.identities.merge_partijen
+        if merging:
+            nodes = await self._merged_partijen(request, plans, conditions)
+            return self._slice(query, len(nodes), nodes)
+        if query.resource.order != "source":
+            return await self._time_ordered(request, query, plans, conditions)
+        return await self._source_ordered(request, query, plans, conditions)
+
+    async def _plans(self, request: Request, resource: str, conditions: list[Condition]) -> list[Plan]:
+        identity_at = [i for i, c in enumerate(conditions) if c.filter.op == "is"]
+        per_condition = await asyncio.gather(
+            *(
+                request.keys_for(target_of(resource, conditions[i].filter.attribute), conditions[i].value)
+                for i in identity_at
+            )
+        )
+        plans = []
+        for source in self.sources_for(resource):
+            keys = {i: found.get(source.name, frozenset()) for i, found in zip(identity_at, per_condition, strict=True)}
+            if any(not k for k in keys.values()):
+                continue  # the object named by a uuid/url filter cannot be in this source
+            plans.append(make_plan(source, resource, conditions, keys))
+        return plans
+
+    async def _verified(self, request: Request, items: list[Item], conditions: list[Condition]) -> list[Item]:
+        request.loader.remember(items)
+        if not conditions or not items:
+            return items
+        verdict = await request.matcher.matches(items, conditions)
+        return [item for item, ok in zip(items, verdict, strict=True) if ok]
+
+    async def _all_verified(self, request: Request, plan: Plan, conditions: list[Condition]) -> list[Item]:
+        items = await plan.everything()
+        verified = await self._verified(request, items, conditions)
+        if plan.exact and len(verified) < len(items):
+            log.warning(
+                "source %s returned %d records that do not match its filters",
+                plan.source.name,
+                len(items) - len(verified),
+            )
+        return verified
+
+    @staticmethod
+    def _slice(query: ParsedQuery, count: int, nodes: list[Node]) -> ListResult:
+        start = (query.page - 1) * query.page_size
+        if query.page > 1 and start >= count:
+            raise not_found("Ongeldige pagina.")
+        return ListResult(count, nodes[start : start + query.page_size])
+
+    # --- resources in source order -------------------------------------------------------------
+
+    async def _source_ordered(self, request, query: ParsedQuery, plans: list[Plan], conditions) -> ListResult:
+        start, end = (query.page - 1) * query.page_size, query.page * query.page_size
+        first_limit = query.page_size if query.page == 1 else 1
+
+        async def phase_one(plan: Plan) -> tuple[list[Item], int]:
+            if plan.exact:
+                items, total = await plan.window(0, first_limit)
+                if total is not None:
+                    return items, total
+            return await self._all_verified(request, plan, conditions), -1  # -1: holds everything
+
+        first = await asyncio.gather(*(phase_one(plan) for plan in plans))
+        counts = [total if total >= 0 else len(items) for items, total in first]
+        needed = []
+        offset = 0
+        for plan, (items, total), count in zip(plans, first, counts, strict=True):
+            lo, hi = max(0, start - offset), min(count, end - offset)
+            offset += count
+            needed.append((plan, items, total, lo, hi))
+
+        async def page_part(plan: Plan, items: list[Item], total: int, lo: int, hi: int) -> list[Item]:
+            if hi <= lo:
+                return []
+            if total < 0:
+                return items[lo:hi]
+            window = items[lo:hi] if hi <= len(items) else (await plan.window(lo, hi - lo))[0]
+            verified = await self._verified(request, window, conditions)
+            if len(verified) == len(window):
+                return verified
+            raise _Untrusted(plan)
+
+        try:
+            parts = await asyncio.gather(*(page_part(*entry) for entry in needed))
+        except _Untrusted as untrusted:
+            log.warning(
+                "source %s applied a filter it declared exact loosely; reading it whole", untrusted.plan.source.name
+            )
+            demoted = [
+                Plan(p.source, p.resource, p.pushed, False, p.max_page) if p is untrusted.plan else p for p in plans
+            ]
+            return await self._source_ordered(request, query, demoted, conditions)
+        nodes: list[Node] = [item for part in parts for item in part]
+        return self._slice_known(query, sum(counts), nodes)
+
+    @staticmethod
+    def _slice_known(query: ParsedQuery, count: int, page: list[Node]) -> ListResult:
+        if query.page > 1 and (query.page - 1) * query.page_size >= count:
+            raise not_found("Ongeldige pagina.")
+        return ListResult(count, page)
+
+    # --- klantcontacten and internetaken: newest first across sources --------------------------
+
+    async def _time_ordered(self, request, query: ParsedQuery, plans: list[Plan], conditions) -> ListResult:
+        field = query.resource.order
+        needed = query.page * query.page_size
+
+        def sort_key(item: Item) -> tuple:
+            moment = getattr(item.obj, field) or _EPOCH
+            return (-moment.timestamp(), self.identities.object_uuid(item.source, item.obj) or "")
+
+        async def top(plan: Plan) -> tuple[list[Item], int]:
+            support = plan.source.support(plan.resource)
+            if plan.exact and support is not None and support.ordered:
+                items, total = await plan.window(0, needed)
+                items = await self._extend_ties(plan, items, field)
+                if total is not None and _is_sorted(items, field):
+                    verified = await self._verified(request, items, conditions)
+                    if len(verified) == len(items):
+                        return verified, total
+                log.warning("source %s broke its declared order or filters; reading it whole", plan.source.name)
+            items = await self._all_verified(request, plan, conditions)
+            return sorted(items, key=sort_key), len(items)
+
+        results = await asyncio.gather(*(top(plan) for plan in plans))
+        merged = sorted((item for items, _ in results for item in items), key=sort_key)
+        count = sum(total for _, total in results)
+        start = (query.page - 1) * query.page_size
+        return self._slice_known(query, count, merged[start : start + query.page_size])
+
+    @staticmethod
+    async def _extend_ties(plan: Plan, items: list[Item], field: str) -> list[Item]:
+        """Read on while the next records share the last timestamp, so tie-breaks by UUID are stable."""
+        if not items:
+            return items
+        boundary = getattr(items[-1].obj, field)
+        while True:
+            more, _ = await plan.window(len(items), 25)
+            tied = [item for item in more if getattr(item.obj, field) == boundary]
+            items = items + tied
+            if len(tied) < len(more) or len(more) < 25:
+                return items
+
+    # --- partijen merged across sources --------------------------------------------------------
+
+    async def _merged_partijen(self, request, plans: list[Plan], conditions) -> list[Node]:
+        answers = await asyncio.gather(*(plan.everything() for plan in plans))
+        candidates = [item for items in answers for item in items]
+        request.loader.remember(candidates)
+        keys = [key for item in candidates if (key := merge_key(item.obj))]  # type: ignore[arg-type]
+        merged = await request.loader.merged(keys)
+        nodes: list[Node] = []
+        seen: set[str] = set()
+        for item in candidates:
+            key = merge_key(item.obj)  # type: ignore[arg-type]
+            node: Node = merged.get(key) or item if key else item  # type: ignore[assignment]
+            identity = node.uuid if isinstance(node, MergedPartij) else f"{item.source.name}\0{item.obj.key}"
+            if identity not in seen:
+                seen.add(identity)
+                nodes.append(node)
+        if conditions:
+            verdict = await request.matcher.matches(nodes, conditions)
+            nodes = [node for node, ok in zip(nodes, verdict, strict=True) if ok]
+        return nodes
+
+
+class _Untrusted(Exception):
+    def __init__(self, plan: Plan):
+        self.plan = plan
+
+
+def _is_sorted(items: list[Item], field: str) -> bool:
+    moments = [getattr(item.obj, field) or _EPOCH for item in items]
+    return all(a >= b for a, b in itertools.pairwise(moments))
+
+
+__all__ = ["RESOURCES", "Engine", "ListResult", "Request", "merge_key_parts"]

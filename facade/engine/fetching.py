@@ -1,0 +1,146 @@
+"""Asking one source for records: plans of pushdown, pages read lazily, errors translated."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
+from facade.engine.graph import Item
+from facade.engine.params import Condition
+from facade.engine.sources import Source
+from facade.errors import ProblemError
+
+log = logging.getLogger("facade.engine")
+
+_PAGE_CONCURRENCY = 4
+
+
+class SourceFailed(Exception):
+    """A source failed during a request; carries the configured name and a reason class."""
+
+    def __init__(self, source: Source, reason: str):
+        super().__init__(f"source {source.name!r} failed: {reason}")
+        self.source = source
+        self.reason = reason
+
+    def problem(self) -> ProblemError:
+        status = 504 if self.reason == "timeout" else 502
+        return ProblemError(
+            status,
+            "source_unavailable" if status == 502 else "source_timeout",
+            "Een bronapplicatie antwoordde niet goed.",
+            f"De bron '{self.source.name}' kon niet worden bevraagd ({self.reason}).",
+        )
+
+
+async def call_source(source: Source, coroutine):
+    """Await an adapter call; anything it raises becomes a `SourceFailed` naming the source."""
+    try:
+        return await coroutine
+    except SourceError as exc:
+        log.warning("source %s failed: %s", source.name, exc.reason)
+        raise SourceFailed(source, exc.reason) from exc
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        # an adapter bug or an unexpected library error: never a 500 for the client
+        log.exception("source %s raised an unexpected error", source.name)
+        raise SourceFailed(source, SourceUnavailable.reason) from exc
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one source is asked for one resource and how far its answers can be trusted."""
+
+    source: Source
+    resource: str
+    pushed: Mapping[str, FilterValue]
+    exact: bool
+    """Every condition is pushed down and declared exact: counts and offsets can be trusted."""
+    max_page: int
+
+    async def window(self, offset: int, limit: int) -> tuple[list[Item], int | None]:
+        """Records [offset, offset+limit) in the source's order, and its total if known."""
+        items: list[Item] = []
+        total: int | None = None
+        while len(items) < limit:
+            want = min(limit - len(items), self.max_page)
+            query = ListQuery(self.resource, self.pushed, offset + len(items), want)
+            page = await call_source(self.source, self.source.adapter.list(query))
+            total = page.total if page.total is not None else total
+            accepted = [r for r in page.records if r.resource == self.resource and self.source.accepts(r)]
+            if len(accepted) < len(page.records):
+                log.warning(
+                    "source %s: skipped %d %s records of another resource or with an unusable key",
+                    self.source.name,
+                    len(page.records) - len(accepted),
+                    self.resource,
+                )
+            items.extend(Item(self.source, record) for record in accepted)
+            if len(page.records) < want:
+                break
+        return items, total
+
+    async def everything(self) -> list[Item]:
+        """All records matching the pushed filters, reading pages concurrently when the total is known."""
+        first, total = await self.window(0, self.max_page)
+        if len(first) < self.max_page:
+            return first
+        if total is None:
+            return first + await self._sequential_from(len(first))
+        semaphore = asyncio.Semaphore(_PAGE_CONCURRENCY)
+
+        async def one(offset: int) -> list[Item]:
+            async with semaphore:
+                items, _ = await self.window(offset, self.max_page)
+                return items
+
+        pages = await asyncio.gather(*(one(offset) for offset in range(len(first), total, self.max_page)))
+        items = first + [item for page in pages for item in page]
+        if len(items) % self.max_page == 0:  # the total was too low: read on until a short page
+            items += await self._sequential_from(len(items))
+        return items
+
+    async def _sequential_from(self, offset: int) -> list[Item]:
+        items: list[Item] = []
+        while True:
+            page, _ = await self.window(offset + len(items), self.max_page)
+            items.extend(page)
+            if len(page) < self.max_page:
+                return items
+
+
+def pushdown_name(condition: Condition) -> str:
+    """`<x>__url` filters reach adapters as `<x>__uuid` (with upstream keys as values)."""
+    name = condition.filter.name
+    return name[:-5] + "__uuid" if name.endswith("__url") else name
+
+
+def make_plan(
+    source: Source,
+    resource: str,
+    conditions: list[Condition],
+    identity_keys: Mapping[int, frozenset[str]],
+) -> Plan:
+    """Which conditions this source applies itself; `identity_keys` holds the keys per `is` condition."""
+    support = source.support(resource)
+    assert support is not None
+    pushed: dict[str, FilterValue] = {}
+    exact = True
+    for index, condition in enumerate(conditions):
+        name = pushdown_name(condition)
+        how = support.pushdown.get(name)
+        if how is None:
+            exact = False
+            continue
+        if condition.filter.op == "is":
+            pushed[name] = identity_keys[index]
+        elif condition.filter.op == "any_of":
+            pushed[name] = ",".join(condition.value)  # type: ignore[arg-type]
+        else:
+            pushed[name] = condition.value  # type: ignore[assignment]
+        exact = exact and how is Pushdown.EXACT
+    return Plan(source, resource, pushed, exact, support.max_page)

@@ -1,0 +1,119 @@
+"""The engine's own evaluation of every filter: the re-check that makes pushdown safe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from facade.engine.graph import MergedPartij, Node
+from facade.engine.params import Condition
+from facade.engine.paths import Pos, Walker, node_pos
+from mapping.ki import KIObject, Ref
+
+_COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
+def _scalar_matches(condition: Condition, value) -> bool:
+    op, expected = condition.filter.op, condition.value
+    if op == "exact":
+        if isinstance(expected, dt.datetime):
+            return isinstance(value, dt.datetime) and value == expected
+        return value == expected and type(value) is type(expected)
+    if op == "icontains":
+        return isinstance(value, str) and str(expected).casefold() in value.casefold()
+    if op == "any_of":
+        return value in expected  # type: ignore[operator]
+    if op in _COMPARE:
+        return value is not None and _COMPARE[op](value, expected)
+    raise AssertionError(f"not a scalar operator: {op}")
+
+
+def group_conditions(conditions: Sequence[Condition]) -> list[list[Condition]]:
+    """Conditions that must hold on one and the same element are evaluated together."""
+    groups: dict[tuple, list[Condition]] = defaultdict(list)
+    for condition in conditions:
+        definition = condition.filter
+        key = (definition.group, definition.prefix) if definition.group else (definition.name,)
+        groups[key].append(condition)
+    return list(groups.values())
+
+
+class Matcher:
+    def __init__(self, walker: Walker):
+        self.walker = walker
+        self.loader = walker.loader
+
+    async def matches(self, nodes: Sequence[Node], conditions: Sequence[Condition]) -> list[bool]:
+        """For each node: does it satisfy all conditions?"""
+        verdict = [True] * len(nodes)
+        for group in group_conditions(conditions):
+            starts = [[node_pos(node)] for index, node in enumerate(nodes) if verdict[index]]
+            alive = [index for index in range(len(nodes)) if verdict[index]]
+            if not alive:
+                break
+            prefix = group[0].filter.prefix
+            elements = await self.walker.walk(starts, prefix, load_last=True) if prefix else starts
+            flat = [
+                (owner, element)
+                for owner, group_elements in zip(alive, elements, strict=True)
+                for element in group_elements
+            ]
+            ok = [True] * len(flat)
+            for condition in group:
+                results = await self._check([element for _, element in flat], condition)
+                ok = [a and b for a, b in zip(ok, results, strict=True)]
+            satisfied = {owner for (owner, _), good in zip(flat, ok, strict=True) if good}
+            for index in alive:
+                verdict[index] = index in satisfied
+        return verdict
+
+    async def _check(self, elements: list[Pos], condition: Condition) -> list[bool]:
+        definition = condition.filter
+        attribute = definition.attribute
+        if definition.op in ("not_null", "non_empty"):
+            parents = await self.walker.walk([[e] for e in elements], attribute[:-1], load_last=True)
+            last = attribute[-1]
+            result = []
+            for group in parents:
+                result.append(any(self._presence(pos, last, definition.op) == condition.value for pos in group))
+            return result
+        values = (
+            await self.walker.walk([[e] for e in elements], attribute, load_last=False)
+            if attribute
+            else [[e] for e in elements]
+        )
+        if definition.op == "is":
+            expected = str(condition.value)
+            uuids = await self._uuids([pos for group in values for pos in group])
+            return [any(uuids.get(id(pos)) == expected for pos in group) for group in values]
+        return [any(_scalar_matches(condition, pos.value) for pos in group) for group in values]
+
+    @staticmethod
+    def _presence(pos: Pos, field: str, op: str) -> bool:
+        value = pos.value
+        if isinstance(value, MergedPartij):
+            values = [getattr(item.obj, field, None) for item in value.items]
+            return any(bool(v) if op == "non_empty" else v is not None for v in values)
+        raw = getattr(value, field, None)
+        return bool(raw) if op == "non_empty" else raw is not None
+
+    async def _uuids(self, positions: list[Pos]) -> dict[int, str | None]:
+        """Published UUIDs of referenced or reached objects, resolved in one batch."""
+        refs = [(pos.source, pos.resource, pos.value) for pos in positions if isinstance(pos.value, Ref)]
+        by_ref = await self.loader.ref_uuids(refs) if refs else {}
+        result: dict[int, str | None] = {}
+        for pos in positions:
+            if isinstance(pos.value, Ref) and pos.source is not None:
+                result[id(pos)] = by_ref.get((pos.source.name, pos.resource, pos.value.key))
+            elif isinstance(pos.value, MergedPartij):
+                result[id(pos)] = pos.value.uuid
+            elif isinstance(pos.value, KIObject) and pos.source is not None:
+                result[id(pos)] = self.loader.identities.object_uuid(pos.source, pos.value)
+        return result
+
+
+def as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -1,0 +1,173 @@
+"""Query string -> a validated `ParsedQuery`, spelled exactly as the contract spells it.
+
+Strict on purpose where Open Klant is lax (docs/decisions/0005-strict-parameters.md): an
+unknown, repeated-with-another-value or empty filter is a 400, never silently dropped, because a
+dropped BSN filter would return every citizen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from facade.contract.resources import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, FilterDef, ResourceDef
+from facade.errors import InvalidParam, ProblemError, validation_error
+
+# Open Klant's old identificator codes, still sent by Open Inwoner: accepted as aliases.
+OBJECTTYPE_ALIASES = {"inp": "natuurlijk_persoon", "nnp": "niet_natuurlijk_persoon"}
+SOORT_ALIASES = {"kvk": "kvk_nummer", "vtn": "vestigingsnummer"}
+_ALIASES_BY_PART = {"codeObjecttype": OBJECTTYPE_ALIASES, "codeSoortObjectId": SOORT_ALIASES}
+_LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
+_TRUE = {"true", "1"}
+_FALSE = {"false", "0"}
+
+Value = str | bool | dt.date | dt.datetime | uuid.UUID | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    filter: FilterDef
+    value: Value
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    resource: ResourceDef
+    conditions: tuple[Condition, ...]
+    expand: frozenset[str]
+    page: int = 1
+    page_size: int = PAGE_SIZE_DEFAULT
+
+
+def _invalid(name: str, code: str, reason: str) -> ProblemError:
+    return validation_error(InvalidParam(name, code, reason))
+
+
+def _parse_value(definition: FilterDef, raw: str) -> Value:
+    name = definition.name
+    if definition.type == "boolean":
+        lowered = raw.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise _invalid(name, "invalid", "Selecteer een geldige keuze: true of false.")
+    if definition.type == "uuid":
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            raise _invalid(name, "invalid", "Voer een geldige UUID in.") from None
+    if definition.type == "date":
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise _invalid(name, "invalid", "Voer een geldige datum in (JJJJ-MM-DD).") from None
+    if definition.type == "date-time":
+        try:
+            moment = dt.datetime.fromisoformat(raw.replace(" ", "+") if raw.count(" ") == 1 else raw)
+        except ValueError:
+            raise _invalid(name, "invalid", "Voer een geldige datum/tijd in (ISO 8601).") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=_LOCAL_TIME)
+    alias_ok = raw in _ALIASES_BY_PART.get(definition.attribute[-1] if definition.attribute else "", ())
+    if definition.enum is not None and raw not in definition.enum and not alias_ok:
+        choices = ", ".join(definition.enum)
+        raise _invalid(name, "invalid_choice", f"Selecteer een geldige keuze. Kies uit: {choices}.")
+    if definition.op == "any_of":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def parse_expand(resource: ResourceDef, values: Sequence[str]) -> frozenset[str]:
+    """Comma-separated or repeated; a dotted value implies its parents; empty means nothing."""
+    requested: set[str] = set()
+    unknown: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if part not in resource.expand:
+                unknown.append(part)
+                continue
+            pieces = part.split(".")
+            requested.update(".".join(pieces[: i + 1]) for i in range(len(pieces)))
+    if unknown:
+        choices = ", ".join(resource.expand)
+        raise validation_error(
+            *(
+                InvalidParam("expand", "invalid_choice", f"'{name}' is geen geldige keuze. Kies uit: {choices}.")
+                for name in unknown
+            )
+        )
+    return frozenset(requested)
+
+
+def _page_number(name: str, raw: str) -> int:
+    try:
+        number = int(raw)
+    except ValueError:
+        raise _invalid(name, "invalid", "Een geheel getal is vereist.") from None
+    if number < 1:
+        raise _invalid(name, "invalid", "Zorg ervoor dat deze waarde groter is dan of gelijk is aan 1.")
+    return number
+
+
+def _apply_aliases(conditions: list[Condition]) -> list[Condition]:
+    """Translate the old identificator codes, as whole (codeObjecttype, codeSoortObjectId) pairs."""
+    by_group: dict[tuple[str | None, tuple[str, ...]], dict[str, int]] = {}
+    for index, condition in enumerate(conditions):
+        part = condition.filter.attribute[-1] if condition.filter.attribute else ""
+        by_group.setdefault((condition.filter.group, condition.filter.prefix), {})[part] = index
+    result = list(conditions)
+    for parts in by_group.values():
+        objecttype_at = parts.get("codeObjecttype")
+        soort_at = parts.get("codeSoortObjectId")
+        objecttype = result[objecttype_at].value if objecttype_at is not None else None
+        soort = result[soort_at].value if soort_at is not None else None
+        if soort == "vtn":
+            # a branch is `vestiging/vestigingsnummer` now, also when sent as nnp/vtn
+            objecttype = "vestiging" if objecttype in ("nnp", None) else objecttype
+            soort = "vestigingsnummer"
+        objecttype = OBJECTTYPE_ALIASES.get(objecttype, objecttype) if isinstance(objecttype, str) else objecttype
+        soort = SOORT_ALIASES.get(soort, soort) if isinstance(soort, str) else soort
+        if objecttype_at is not None:
+            result[objecttype_at] = Condition(result[objecttype_at].filter, objecttype)
+        if soort_at is not None:
+            result[soort_at] = Condition(result[soort_at].filter, soort)
+    return result
+
+
+def parse_query(resource: ResourceDef, items: Sequence[tuple[str, str]], *, detail: bool) -> ParsedQuery:
+    """Validate the query string of a list (`detail=False`) or detail GET of `resource`."""
+    allowed: set[str] = {"expand"} if resource.expand else set()
+    if not detail:
+        allowed |= {"page", "pageSize", *resource.filters}
+    unknown = sorted({name for name, _ in items if name not in allowed})
+    if unknown:
+        raise _invalid("nonFieldErrors", "unknown-parameters", f"Onbekende query parameters: {', '.join(unknown)}")
+
+    expand = parse_expand(resource, [value for name, value in items if name == "expand"])
+    seen: dict[str, str] = {}
+    page, page_size = 1, PAGE_SIZE_DEFAULT
+    conditions: list[Condition] = []
+    for name, raw in items:
+        if name == "expand":
+            continue
+        if name in seen:
+            if seen[name] != raw:
+                raise _invalid(name, "invalid", "Deze parameter mag maar één waarde hebben.")
+            continue
+        seen[name] = raw
+        if name == "page":
+            page = _page_number(name, raw)
+        elif name == "pageSize":
+            page_size = min(_page_number(name, raw), PAGE_SIZE_MAX)
+        else:
+            if raw == "":
+                raise _invalid(name, "blank", "Dit veld mag niet leeg zijn.")
+            definition = resource.filters[name]
+            conditions.append(Condition(definition, _parse_value(definition, raw)))
+    return ParsedQuery(resource, tuple(_apply_aliases(conditions)), expand, page, page_size)

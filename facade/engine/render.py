@@ -1,0 +1,194 @@
+"""Engine nodes -> JSON-ready dicts in Open Klant's shape, with façade UUIDs and URLs.
+
+Rendering is two steps: `prepare` resolves, in one batch, the published UUIDs of every partij
+referenced by the objects (a partij merged across sources is published under its merged UUID,
+which needs its identificators); `render` then builds the dicts without further I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from facade.contract.resources import API_PREFIX
+from facade.engine.graph import Item, Loader, MergedPartij, Node
+from facade.engine.paths import relation_target
+from facade.engine.sources import Identities, Source
+from facade.identity import KeySpace, TextKey
+from mapping.ki import (
+    CategorieRef,
+    CategorieRelatieRef,
+    Contactpersoon,
+    InterneTaak,
+    KIObject,
+    Organisatie,
+    Partij,
+    Persoon,
+    Ref,
+)
+
+_CONTACTPERSOON_FORMAT = TextKey(name="contactpersoon")
+
+
+def _fields(model: BaseModel) -> Iterator[tuple[str, Any]]:
+    for name in type(model).model_fields:
+        if name != "key":
+            yield name, getattr(model, name)
+
+
+def walk_refs(source: Source, resource: str, subpath: tuple[str, ...], value: Any) -> Iterator[tuple[Source, str, Ref]]:
+    """Every reference inside a value, with the resource it points at."""
+    if isinstance(value, Ref):
+        target = relation_target(resource, subpath)
+        if target:
+            yield source, target, value
+    elif isinstance(value, list):
+        for element in value:
+            yield from walk_refs(source, resource, subpath, element)
+    elif isinstance(value, KIObject):
+        for name, field_value in _fields(value):
+            yield from walk_refs(source, value.resource, (name,), field_value)
+    elif isinstance(value, BaseModel):
+        for name, field_value in _fields(value):
+            yield from walk_refs(source, resource, (*subpath, name), field_value)
+
+
+def node_items(node: Node) -> tuple[Item, ...]:
+    return node.items if isinstance(node, MergedPartij) else (node,)
+
+
+class Renderer:
+    def __init__(self, identities: Identities, base_url: str):
+        self.identities = identities
+        self.api_root = base_url.rstrip("/") + API_PREFIX
+        self._partij_uuids: dict[tuple[str, str, str], str | None] = {}
+
+    def url(self, resource: str, uuid: str) -> str:
+        return f"{self.api_root}/{resource}/{uuid}"
+
+    async def prepare(self, loader: Loader, nodes: Iterable[Node]) -> None:
+        """Resolve the published UUIDs of all partij references of these nodes in one batch."""
+        if not self.identities.merge_partijen:
+            return
+        refs = [
+            ref
+            for node in nodes
+            for item in node_items(node)
+            for ref in walk_refs(item.source, item.obj.resource, (), item.obj)
+            if ref[1] == "partijen"
+        ]
+        if refs:
+            self._partij_uuids.update(await loader.ref_uuids(refs))
+
+    # --- references ------------------------------------------------------------------------
+
+    def _ref_uuid(self, source: Source, resource: str, ref: Ref) -> str | None:
+        if resource == "partijen" and self.identities.merge_partijen:
+            known = self._partij_uuids.get((source.name, resource, ref.key))
+            if known is not None:
+                return known
+        return self.identities.of(source, resource, ref.key)
+
+    def ref(self, source: Source, resource: str, ref: Ref | None) -> dict[str, Any] | None:
+        if ref is None:
+            return None
+        uuid = self._ref_uuid(source, resource, ref)
+        rendered: dict[str, Any] = {"uuid": uuid, "url": self.url(resource, uuid) if uuid else None}
+        if isinstance(ref, CategorieRef):
+            rendered["naam"] = ref.naam
+        elif isinstance(ref, CategorieRelatieRef):
+            rendered.update(categorieNaam=ref.categorieNaam, beginDatum=ref.beginDatum, eindDatum=ref.eindDatum)
+        return rendered
+
+    # --- values ----------------------------------------------------------------------------
+
+    def _value(self, source: Source, resource: str, subpath: tuple[str, ...], value: Any) -> Any:
+        if isinstance(value, Ref):
+            target = relation_target(resource, subpath)
+            return self.ref(source, target, value) if target else None
+        if isinstance(value, list):
+            return [self._value(source, resource, subpath, element) for element in value]
+        if isinstance(value, KIObject):
+            return self.object(source, value)
+        if isinstance(value, BaseModel):
+            return {name: self._value(source, resource, (*subpath, name), v) for name, v in _fields(value)}
+        if isinstance(value, dt.datetime):
+            return value.astimezone(dt.UTC)
+        return value
+
+    def _partij_identificatie(self, source: Source, partij: Partij) -> dict[str, Any]:
+        ident = partij.partijIdentificatie
+        if isinstance(ident, Organisatie):
+            return {"naam": ident.naam}
+        naam = ident.contactnaam.volledige_naam if ident.contactnaam else ""
+        contactnaam = self._value(source, "partijen", ("partijIdentificatie", "contactnaam"), ident.contactnaam)
+        if isinstance(ident, Contactpersoon):
+            space = KeySpace(source.name, "contactpersoon", _CONTACTPERSOON_FORMAT)
+            return {
+                "uuid": self.identities.codec.encode(space, partij.key),
+                "werkteVoorPartij": self.ref(source, "partijen", ident.werkteVoorPartij),
+                "contactnaam": contactnaam,
+                "volledigeNaam": naam,
+            }
+        assert isinstance(ident, Persoon)
+        return {"contactnaam": contactnaam, "volledigeNaam": naam}
+
+    def object(self, source: Source, obj: KIObject, uuid: str | None = None) -> dict[str, Any]:
+        resource = obj.resource
+        uuid = uuid or self.identities.object_uuid(source, obj)
+        out: dict[str, Any] = {"uuid": uuid, "url": self.url(resource, uuid) if uuid else None}
+        for name, value in _fields(obj):
+            if isinstance(obj, InterneTaak) and name == "toegewezenAanActoren":
+                first = value[0] if value else None
+                out["toegewezenAanActor"] = self.ref(source, "actoren", first)
+            if name == "partijIdentificatie" and isinstance(obj, Partij):
+                out[name] = self._partij_identificatie(source, obj)
+                continue
+            out[name] = self._value(source, resource, (name,), value)
+            if name == "contactnaam" and resource == "betrokkenen":
+                out["volledigeNaam"] = value.volledige_naam if value else ""
+        return out
+
+    def merged(self, node: MergedPartij) -> dict[str, Any]:
+        """A partij known in several sources: fields from the highest-priority source that has
+        them, relation lists as the union over all sources."""
+        first_item = node.items[0]
+        out = self.object(first_item.source, first_item.obj, node.uuid)
+        for name, value in _fields(first_item.obj):
+            if name == "partijIdentificatie":
+                chosen = node.first("partijIdentificatie")
+                owner = next(i for i in node.items if i.obj.partijIdentificatie is chosen)  # type: ignore[attr-defined]
+                out[name] = self._partij_identificatie(owner.source, owner.obj)  # type: ignore[arg-type]
+            elif name == "partijIdentificatoren":
+                seen: set[tuple] = set()
+                merged_list = []
+                for item in node.items:
+                    for ident in item.obj.partijIdentificatoren:  # type: ignore[attr-defined]
+                        group = tuple(ident.partijIdentificator.model_dump().values())
+                        if group not in seen:
+                            seen.add(group)
+                            merged_list.append(self.object(item.source, ident))
+                out[name] = merged_list
+            elif isinstance(value, list):
+                out[name] = [
+                    self._value(item.source, "partijen", (name,), element)
+                    for item in node.items
+                    for element in getattr(item.obj, name)
+                ]
+            else:
+                chosen = node.first(name)
+                owner = next((i for i in node.items if getattr(i.obj, name) is chosen), first_item)
+                out[name] = self._value(owner.source, "partijen", (name,), chosen)
+        return out
+
+    def node(self, node: Node) -> dict[str, Any]:
+        if isinstance(node, MergedPartij):
+            return self.merged(node)
+        return self.object(node.source, node.obj)
+
+
+__all__ = ["Renderer", "dataclasses", "node_items", "walk_refs"]

@@ -1,0 +1,120 @@
+"""Configured sources and the identities of their objects."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from adapters.protocol import Adapter, ResourceSupport
+from facade.identity import IdentityCodec, KeySpace, TextKey
+from mapping.ki import KIObject, Partij
+
+
+@dataclass(eq=False)
+class Source:
+    """One configured application: its name (part of every identity), priority and adapter."""
+
+    name: str
+    priority: int
+    adapter: Adapter
+    spaces: dict[str, tuple[KeySpace, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.spaces = {
+            resource: tuple(KeySpace(self.name, resource, fmt) for fmt in support.key_formats)
+            for resource, support in self.adapter.resources.items()
+        }
+
+    def accepts(self, obj: KIObject) -> bool:
+        """Is this a record of a resource we serve, with a key that fits one of its key formats?"""
+        spaces = self.spaces.get(obj.resource, ())
+        return any(space.format.pack(obj.key) is not None for space in spaces)
+
+    def support(self, resource: str) -> ResourceSupport | None:
+        return self.adapter.resources.get(resource)
+
+    def __repr__(self) -> str:
+        return f"Source({self.name!r})"
+
+
+MERGED_SPACE = KeySpace("", "partijen", TextKey(name="merged"))
+"""Key space of partijen merged across sources by identificator (no source has an empty name)."""
+
+# Which identificator makes partijen "the same", most specific first (docs/decisions/0006).
+_MERGE_KINDS: dict[tuple[str, str], str] = {
+    ("organisatie", "vestigingsnummer"): "ov",
+    ("persoon", "bsn"): "pb",
+    ("organisatie", "kvk_nummer"): "ok",
+}
+_MERGE_ORDER = ("vestigingsnummer", "bsn", "kvk_nummer")
+_MERGE_PARTS = {code: pair for pair, code in _MERGE_KINDS.items()}
+
+
+def merge_key(partij: Partij) -> str | None:
+    """The identity a partij shares with the same person or company in other sources.
+
+    A partij is merged by the most specific of its identificators that fits its kind; a
+    contactpersoon never is (a person acting for an organisation is a capacity of its own).
+    """
+    values = {
+        ident.partijIdentificator.codeSoortObjectId: ident.partijIdentificator.objectId
+        for ident in partij.partijIdentificatoren
+        if ident.partijIdentificator.objectId.isdigit()
+    }
+    for soort in _MERGE_ORDER:
+        code = _MERGE_KINDS.get((partij.soortPartij, soort))
+        if code and soort in values:
+            return code + values[soort]
+    return None
+
+
+def merge_key_parts(key: str) -> tuple[str, str, str] | None:
+    """(soortPartij, codeSoortObjectId, objectId) of a merge key, or None if it is not one."""
+    pair = _MERGE_PARTS.get(key[:2])
+    if pair is None or not key[2:].isdigit():
+        return None
+    return pair[0], pair[1], key[2:]
+
+
+class Identities:
+    """Turns (source, resource, key) into façade UUIDs and back."""
+
+    def __init__(self, codec: IdentityCodec, sources: Sequence[Source], merge_partijen: bool):
+        self.codec = codec
+        self.sources = sources
+        self.merge_partijen = merge_partijen
+
+    def of(self, source: Source, resource: str, key: str) -> str | None:
+        for space in source.spaces.get(resource, ()):
+            encoded = self.codec.encode(space, key)
+            if encoded is not None:
+                return encoded
+        return None
+
+    def merged(self, key: str) -> str:
+        encoded = self.codec.encode(MERGED_SPACE, key, cache=False)
+        assert encoded is not None  # merge keys are short digit strings
+        return encoded
+
+    def object_uuid(self, source: Source, obj: KIObject) -> str | None:
+        """The UUID an object is published under (merged partijen: their shared one)."""
+        if self.merge_partijen and isinstance(obj, Partij) and (key := merge_key(obj)):
+            return self.merged(key)
+        return self.of(source, obj.resource, obj.key)
+
+    def candidates(self, resource: str, value: uuid.UUID) -> list[tuple[Source, str]]:
+        """Every (source, upstream key) this UUID could stand for."""
+        found = []
+        for source in self.sources:
+            for space in source.spaces.get(resource, ()):
+                key = self.codec.decode(space, value)
+                if key is not None:
+                    found.append((source, key))
+        return found
+
+    def merged_candidate(self, resource: str, value: uuid.UUID) -> str | None:
+        if resource != "partijen" or not self.merge_partijen:
+            return None
+        key = self.codec.decode(MERGED_SPACE, value)
+        return key if key is not None and merge_key_parts(key) else None

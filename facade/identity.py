@@ -1,0 +1,178 @@
+"""Stable, reversible, keyed façade UUIDs (docs/decisions/0002-identity.md).
+
+A façade UUID is a keyed permutation of an upstream key, under a *key space*: the pair
+(source name, resource, key format). The permutation is a 4-round Feistel network over the
+122 free bits of an RFC 4122 UUID, with keyed BLAKE2b as round function and round keys derived
+from the configured identity secret and the key space. So:
+
+- the same upstream object gets the same UUID on every request, restart and instance that
+  shares the configuration (no state);
+- a UUID can be turned back into (key space, upstream key) from a cold start: a detail GET
+  tries each candidate key space of the resource (one round of upstream calls);
+- different key spaces give unrelated UUIDs, so two sources never collide, and a UUID of one
+  source presented as another's decodes to a key that does not exist;
+- without the secret a UUID reveals nothing: not the upstream key and not a BSN inside a
+  merged partij's key.
+
+Version and variant bits are kept out of the permutation: a text key gets a version-4 UUID,
+and a UUID key keeps its own version (a v4 upstream UUID stays a v4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from cachetools import LRUCache
+
+_MASK61 = (1 << 61) - 1
+_FIXED_BITS = (0xF << 76) | (0x3 << 62)  # version nibble and variant bits of a UUID
+_V4_BITS = (0x4 << 76) | (0x2 << 62)
+_ROUNDS = 4
+
+
+def _compress(value: int) -> int:
+    """The 122 bits of a UUID that are not version/variant, as one integer."""
+    return (value & ((1 << 62) - 1)) | (((value >> 64) & 0xFFF) << 62) | ((value >> 80) << 74)
+
+
+def _expand(payload: int) -> int:
+    low = payload & ((1 << 62) - 1)
+    mid = (payload >> 62) & 0xFFF
+    high = payload >> 74
+    return low | (mid << 64) | (high << 80)
+
+
+class KeyFormat(Protocol):
+    """How upstream keys of one shape are packed into the 122 bits of a UUID."""
+
+    name: str
+
+    def pack(self, key: str) -> tuple[int, int] | None:
+        """(payload of at most 122 bits, fixed version/variant bits), or None if not this shape."""
+
+    def unpack(self, payload: int, fixed: int) -> str | None:
+        """The key back, or None when the bits cannot be a key of this shape."""
+
+
+@dataclass(frozen=True)
+class TextKey:
+    """Keys of at most 15 UTF-8 bytes without NUL: customer numbers, short codes."""
+
+    name: str = "text"
+    MAX_BYTES = 15
+
+    def pack(self, key: str) -> tuple[int, int] | None:
+        raw = key.encode()
+        if not raw or len(raw) > self.MAX_BYTES or b"\0" in raw:
+            return None
+        return int.from_bytes(raw.ljust(self.MAX_BYTES, b"\0"), "big"), _V4_BITS
+
+    def unpack(self, payload: int, fixed: int) -> str | None:
+        if fixed != _V4_BITS or payload >> (8 * self.MAX_BYTES):
+            return None
+        raw = payload.to_bytes(self.MAX_BYTES, "big").rstrip(b"\0")
+        if not raw or b"\0" in raw:
+            return None
+        try:
+            return raw.decode()
+        except UnicodeDecodeError:
+            return None
+
+
+@dataclass(frozen=True)
+class UuidKey:
+    """Keys that are UUIDs, optionally with a fixed suffix for objects derived from one record.
+
+    ``UuidKey(suffix="email")`` packs ``"<uuid>#email"``: an e-mail address derived from the
+    customer record with that UUID gets a key space of its own.
+    """
+
+    suffix: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"uuid#{self.suffix}" if self.suffix else "uuid"
+
+    def pack(self, key: str) -> tuple[int, int] | None:
+        if self.suffix:
+            head, sep, tail = key.rpartition("#")
+            if not sep or tail != self.suffix:
+                return None
+            key = head
+        elif "#" in key:
+            return None
+        try:
+            value = uuid.UUID(key).int
+        except ValueError:
+            return None
+        return _compress(value), value & _FIXED_BITS
+
+    def unpack(self, payload: int, fixed: int) -> str | None:
+        text = str(uuid.UUID(int=_expand(payload) | fixed))
+        return f"{text}#{self.suffix}" if self.suffix else text
+
+
+@dataclass(frozen=True)
+class KeySpace:
+    source: str
+    resource: str
+    format: KeyFormat
+
+
+class IdentityCodec:
+    """Encodes (key space, upstream key) to a façade UUID and back."""
+
+    def __init__(self, secret: bytes, cache_size: int = 100_000):
+        if len(secret) < 16:
+            raise ValueError("the identity secret must be at least 16 bytes")
+        self._secret = hashlib.blake2b(secret, digest_size=32, person=b"facade-id-v1").digest()
+        self._round_keys: dict[tuple[str, str, str], tuple[bytes, ...]] = {}
+        # Upstream keys are not personal data (adapters must not use a BSN as a key); merged
+        # partij keys are, so `encode(..., cache=False)` is used for those.
+        self._encoded: LRUCache[tuple[str, str, str, str], str] = LRUCache(cache_size)
+
+    def _keys(self, space: KeySpace) -> tuple[bytes, ...]:
+        tweak = (space.source, space.resource, space.format.name)
+        keys = self._round_keys.get(tweak)
+        if keys is None:
+            material = "\0".join(tweak).encode()
+            keys = tuple(
+                hashlib.blake2b(material + bytes([i]), key=self._secret, digest_size=16).digest()
+                for i in range(_ROUNDS)
+            )
+            self._round_keys[tweak] = keys
+        return keys
+
+    @staticmethod
+    def _round(key: bytes, half: int) -> int:
+        digest = hashlib.blake2b(half.to_bytes(8, "big"), key=key, digest_size=8).digest()
+        return int.from_bytes(digest, "big") & _MASK61
+
+    def encode(self, space: KeySpace, key: str, *, cache: bool = True) -> str | None:
+        """The façade UUID (canonical text form), or None if `key` does not fit the format."""
+        memo_key = (space.source, space.resource, space.format.name, key)
+        if cache and (hit := self._encoded.get(memo_key)) is not None:
+            return hit
+        packed = space.format.pack(key)
+        if packed is None:
+            return None
+        payload, fixed = packed
+        left, right = payload >> 61, payload & _MASK61
+        for round_key in self._keys(space):
+            left, right = right, left ^ self._round(round_key, right)
+        result = str(uuid.UUID(int=_expand((left << 61) | right) | fixed))
+        if cache:
+            self._encoded[memo_key] = result
+        return result
+
+    def decode(self, space: KeySpace, value: uuid.UUID) -> str | None:
+        """The upstream key this UUID stands for in `space`, or None if it cannot be one."""
+        as_int = value.int
+        payload = _compress(as_int)
+        left, right = payload >> 61, payload & _MASK61
+        for round_key in reversed(self._keys(space)):
+            left, right = right ^ self._round(round_key, left), left
+        return space.format.unpack((left << 61) | right, as_int & _FIXED_BITS)
