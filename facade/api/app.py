@@ -93,6 +93,9 @@ class Api:
         await expand(
             engine_request, renderer, list(zip(result.nodes, rendered, strict=True)), expand_tree(query.expand)
         )
+        if resource.expand:  # as Open Klant: list items of expandable resources always carry `_expand`
+            for item in rendered:
+                item.setdefault("_expand", {})
         last_page = max(1, -(-result.count // query.page_size))
         body = {
             "count": result.count,
@@ -126,17 +129,23 @@ def _routes(app: FastAPI, api: Api) -> None:
     app.add_api_route(API_PREFIX, api.root, methods=["GET"], include_in_schema=False)
     app.add_api_route(API_PREFIX + "/", api.root, methods=["GET"], include_in_schema=False)
     for resource in RESOURCES.values():
-
-        async def list_endpoint(request: Request, _resource: ResourceDef = resource) -> Response:
-            return await api.list(request, _resource)
-
-        async def detail_endpoint(request: Request, uuid: str, _resource: ResourceDef = resource) -> Response:
-            return await api.detail(request, _resource, uuid)
-
-        list_endpoint.__name__ = f"list_{resource.name}"
-        detail_endpoint.__name__ = f"detail_{resource.name}"
+        list_endpoint, detail_endpoint = _endpoints(api, resource)
         add(f"{API_PREFIX}/{resource.name}", list_endpoint)
         add(f"{API_PREFIX}/{resource.name}/{{uuid}}", detail_endpoint)
+
+
+def _endpoints(api: Api, resource: ResourceDef):
+    """Handlers bound to one resource; their only parameters are the request and the path's uuid."""
+
+    async def list_endpoint(request: Request) -> Response:
+        return await api.list(request, resource)
+
+    async def detail_endpoint(request: Request, uuid: str) -> Response:
+        return await api.detail(request, resource, uuid)
+
+    list_endpoint.__name__ = f"list_{resource.name}"
+    detail_endpoint.__name__ = f"detail_{resource.name}"
+    return list_endpoint, detail_endpoint
 
 
 def _add_schema_routes(app: FastAPI, settings: Settings) -> None:

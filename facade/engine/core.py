@@ -278,8 +278,8 @@ class Engine:
         async def top(plan: Plan) -> tuple[list[Item], int]:
             support = plan.source.support(plan.resource)
             if plan.exact and support is not None and support.ordered:
-                items, total = await plan.window(0, needed)
-                items = await self._extend_ties(plan, items, field)
+                items, total = await plan.window(0, needed + 1)  # one more shows a tie at the boundary
+                items = await self._extend_ties(plan, items, field, needed)
                 if total is not None and _is_sorted(items, field):
                     verified = await self._verified(request, items, conditions)
                     if len(verified) == len(items):
@@ -295,17 +295,18 @@ class Engine:
         return self._slice_known(query, count, merged[start : start + query.page_size])
 
     @staticmethod
-    async def _extend_ties(plan: Plan, items: list[Item], field: str) -> list[Item]:
-        """Read on while the next records share the last timestamp, so tie-breaks by UUID are stable."""
-        if not items:
+    async def _extend_ties(plan: Plan, items: list[Item], field: str, needed: int) -> list[Item]:
+        """Read on while records share the timestamp of the last one a page can need, so that the
+        tie-break by UUID sees all of them."""
+        if len(items) <= needed or needed == 0:
             return items
-        boundary = getattr(items[-1].obj, field)
-        while True:
+        boundary = getattr(items[needed - 1].obj, field)
+        while getattr(items[-1].obj, field) == boundary:
             more, _ = await plan.window(len(items), 25)
-            tied = [item for item in more if getattr(item.obj, field) == boundary]
-            items = items + tied
-            if len(tied) < len(more) or len(more) < 25:
-                return items
+            items = items + more
+            if len(more) < 25:
+                break
+        return items
 
     # --- partijen merged across sources --------------------------------------------------------
 

@@ -57,7 +57,7 @@ def _children(pos: Pos, hop: str) -> list[Pos]:
             else _children(_first_pos(value, hop), hop)
         )
     if isinstance(value, Ref):
-        if hop in {f.name for f in dataclasses.fields(value)}:
+        if _carries(value, hop):
             return [Pos(pos.source, pos.resource, (), getattr(value, hop))]
         return []
     if isinstance(value, KIObject) and pos.subpath == () and value.resource != pos.resource:
@@ -79,6 +79,10 @@ def _children(pos: Pos, hop: str) -> list[Pos]:
         else:
             children.append(Pos(pos.source, pos.resource, subpath, element))
     return children
+
+
+def _carries(ref: Ref, field: str | None) -> bool:
+    return field is not None and field in {f.name for f in dataclasses.fields(ref)} and field != "key"
 
 
 def _is_list_field(merged: MergedPartij, hop: str) -> bool:
@@ -108,16 +112,18 @@ class Walker:
                 current = await self._reverse_hop(current, hop[1:])
                 continue
             stepped = [[child for pos in group for child in _children(pos, hop)] for group in current]
-            current = await self._load_refs(stepped) if load else stepped
+            following = hops[index + 1] if index + 1 < len(hops) else None
+            current = await self._load_refs(stepped, keep_field=following) if load else stepped
         return current
 
-    async def _load_refs(self, groups: list[list[Pos]]) -> list[list[Pos]]:
-        wanted = [
-            (pos.source, pos.resource, pos.value)
-            for group in groups
-            for pos in group
-            if isinstance(pos.value, Ref) and pos.source is not None
-        ]
+    async def _load_refs(self, groups: list[list[Pos]], keep_field: str | None = None) -> list[list[Pos]]:
+        """Replace references by the objects they name; a reference that itself carries the next
+        hop's field (`categorieNaam` on a categorie-relatie reference) is read as it is."""
+
+        def to_load(pos: Pos) -> bool:
+            return isinstance(pos.value, Ref) and pos.source is not None and not _carries(pos.value, keep_field)
+
+        wanted = [(pos.source, pos.resource, pos.value) for group in groups for pos in group if to_load(pos)]
         if not wanted:
             return groups
         nodes = await self.loader.resolve(wanted)
@@ -125,7 +131,7 @@ class Walker:
         for group in groups:
             loaded = []
             for pos in group:
-                if isinstance(pos.value, Ref) and pos.source is not None:
+                if to_load(pos):
                     node = nodes.get((pos.source.name, pos.resource, pos.value.key))
                     if node is not None:
                         loaded.append(node_pos(node))
