@@ -22,13 +22,8 @@ def _configure_logging() -> None:
 def _serve(config_path: str, host: str, port: int, workers: int) -> int:
     import uvicorn
 
-    from facade.config import ConfigError, load_settings
-
-    try:
-        load_settings(config_path)  # fail fast, with a message naming the setting
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    if (problem := _validate(config_path)) is not None:
+        return problem
     os.environ["FACADE_CONFIG"] = str(Path(config_path).resolve())
     uvicorn.run(
         "facade.asgi:app",
@@ -40,6 +35,27 @@ def _serve(config_path: str, host: str, port: int, workers: int) -> int:
         log_config=None,
     )
     return 0
+
+
+def _validate(config_path: str) -> int | None:
+    """Load the configuration and build its adapters once: fail fast, naming the setting."""
+    import asyncio
+
+    from facade.api.app import build_engine
+    from facade.config import ConfigError, load_settings
+
+    try:
+        engine = build_engine(load_settings(config_path))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    async def close() -> None:
+        for source in engine.sources:
+            await source.adapter.aclose()
+
+    asyncio.run(close())
+    return None
 
 
 def demo_config_path() -> str:
@@ -64,13 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging()
 
     if args.command == "check":
-        from facade.config import ConfigError, load_settings
-
-        try:
-            load_settings(args.config)
-        except ConfigError as exc:
-            print(exc, file=sys.stderr)
-            return 2
+        if (problem := _validate(args.config)) is not None:
+            return problem
         print("configuration is valid")
         return 0
     if args.command == "demo":

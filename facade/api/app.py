@@ -19,7 +19,7 @@ from adapters.registry import create_adapter
 from facade.api.openapi import build_openapi
 from facade.api.problems import problem_for_status, problem_response
 from facade.api.requests import BaseUrlPolicy, TokenAuth, resolve_url_filters
-from facade.config import Settings
+from facade.config import ConfigError, Settings
 from facade.contract.resources import API_PREFIX, API_VERSION, RESOURCES, ResourceDef
 from facade.engine.core import Engine, target_of
 from facade.engine.expand import expand, expand_tree
@@ -38,10 +38,14 @@ def json_response(body: object, status: int = 200) -> Response:
 
 
 def build_engine(settings: Settings) -> Engine:
-    sources = [
-        Source(config.name, priority, create_adapter(config.kind, config.settings))
-        for priority, config in enumerate(settings.sources)
-    ]
+    """Create every source's adapter; a bad `kind` or adapter setting is a `ConfigError` naming it."""
+    sources = []
+    for priority, config in enumerate(settings.sources):
+        try:
+            adapter = create_adapter(config.kind, config.settings)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"invalid configuration:\n  sources.{priority}.settings ({config.name}): {exc}") from None
+        sources.append(Source(config.name, priority, adapter))
     codec = IdentityCodec(settings.identity_secret.get_secret_value().encode())
     return Engine(sources, Identities(codec, sources, settings.merge_partijen))
 
