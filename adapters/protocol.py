@@ -88,6 +88,9 @@ class ListQuery:
     filters: Mapping[str, FilterValue]
     offset: int = 0
     limit: int = 100
+    expand: frozenset[str] = frozenset()
+    """The client's `expand` values: a hint for applications that can return related objects
+    in the same call (return them in `ListPage.related`); ignoring it is always correct."""
 
 
 @dataclass
@@ -95,6 +98,9 @@ class ListPage:
     records: Sequence[KIObject]
     total: int | None = None
     """How many records match the pushed-down filters in all, if the application says."""
+    related: Sequence[KIObject] = ()
+    """Objects of any resource the application returned along (e.g. through its own expand);
+    the engine uses them instead of fetching them again in the same request."""
 
 
 class SourceError(Exception):

@@ -40,8 +40,9 @@ def engine_over(adapters: Sequence[tuple[str, Adapter]], merge_partijen: bool = 
 
 
 def app_over(adapters: Sequence[tuple[str, Adapter]], merge_partijen: bool = True, **overrides):
-    config = settings([{"name": name, "kind": "crm_stub"} for name, _ in adapters], merge_partijen=merge_partijen,
-                      **overrides)
+    config = settings(
+        [{"name": name, "kind": "crm_stub"} for name, _ in adapters], merge_partijen=merge_partijen, **overrides
+    )
     return create_app(config, engine_over(adapters, merge_partijen))
 
 

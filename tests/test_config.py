@@ -75,7 +75,10 @@ def test_the_service_refuses_to_start_with_a_bad_adapter_setting(tmp_path, env):
     bad = {**GOOD, "sources": [{"name": "crm", "kind": "crm_stub", "settings": {"latncy": 1}}]}
     completed = subprocess.run(
         [sys.executable, "-m", "facade.cli", "serve", "--config", write(tmp_path, bad), "--port", "1"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert completed.returncode != 0
     assert "sources.0.settings" in completed.stderr and "latncy" in completed.stderr
@@ -85,7 +88,10 @@ def test_the_service_refuses_to_start_with_a_bad_adapter_setting(tmp_path, env):
 def test_check_command(tmp_path, env):
     completed = subprocess.run(
         [sys.executable, "-m", "facade.cli", "check", "--config", write(tmp_path, {**GOOD, "clients": []})],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert completed.returncode == 2
     assert "clients" in completed.stderr

@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 
-from facade.identity import IdentityCodec, KeySpace, TextKey, UuidKey
-from tests.conftest import client_for, engine_over, settings
 from adapters.crm_stub.adapter import from_settings
 from adapters.crm_stub.dataset import DEMO
 from facade.api.app import create_app
+from facade.identity import IdentityCodec, KeySpace, TextKey, UuidKey
+from tests.conftest import client_for, engine_over, settings
 
 API = "/klantinteracties/api/v1"
 SECRET = b"a-secret-for-the-identity-tests!"
@@ -32,8 +32,11 @@ def test_round_trip_for_text_and_uuid_keys_and_versions_kept():
 
 def test_key_spaces_never_share_uuids():
     codec = IdentityCodec(SECRET)
-    spaces = [KeySpace("crm", "partijen", TextKey()), KeySpace("crm2", "partijen", TextKey()),
-              KeySpace("crm", "actoren", TextKey())]
+    spaces = [
+        KeySpace("crm", "partijen", TextKey()),
+        KeySpace("crm2", "partijen", TextKey()),
+        KeySpace("crm", "actoren", TextKey()),
+    ]
     assert len({codec.encode(space, "100001") for space in spaces}) == 3
     # a UUID of one source presented as another's decodes to nothing usable
     other = codec.decode(spaces[1], uuid.UUID(codec.encode(spaces[0], "100001")))
@@ -70,9 +73,22 @@ def two_instances():
 async def test_every_object_resolves_from_a_cold_start_on_another_instance():
     first, second = two_instances()
     async with client_for(first) as a, client_for(second) as b:
-        for resource in ("partijen", "partij-identificatoren", "digitaleadressen", "betrokkenen", "klantcontacten",
-                         "onderwerpobjecten", "actorklantcontacten", "internetaken", "categorie-relaties",
-                         "rekeningnummers", "vertegenwoordigingen", "bijlagen", "actoren", "categorieen"):
+        for resource in (
+            "partijen",
+            "partij-identificatoren",
+            "digitaleadressen",
+            "betrokkenen",
+            "klantcontacten",
+            "onderwerpobjecten",
+            "actorklantcontacten",
+            "internetaken",
+            "categorie-relaties",
+            "rekeningnummers",
+            "vertegenwoordigingen",
+            "bijlagen",
+            "actoren",
+            "categorieen",
+        ):
             listing = (await a.get(f"{API}/{resource}", params={"pageSize": 20})).json()["results"]
             assert listing, resource
             for obj in listing:
@@ -92,8 +108,9 @@ async def test_a_uuid_never_handed_out_is_404_and_a_uuid_of_another_resource_too
 
 async def test_two_sources_of_the_same_kind_do_not_collide():
     adapters = [("crm", from_settings({})), ("crm-kopie", from_settings({}))]
-    app = create_app(settings([{"name": n, "kind": "crm_stub"} for n, _ in adapters]),
-                     engine_over(adapters, merge_partijen=False))
+    app = create_app(
+        settings([{"name": n, "kind": "crm_stub"} for n, _ in adapters]), engine_over(adapters, merge_partijen=False)
+    )
     async with client_for(app) as client:
         body = (await client.get(f"{API}/actoren", params={"pageSize": 500})).json()
         single = body["count"] // 2

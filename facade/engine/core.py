@@ -161,18 +161,24 @@ class Engine:
     async def _list(self, request: Request, query: ParsedQuery) -> ListResult:
         resource = query.resource.name
         conditions = list(query.conditions)
-        plans = await self._plans(request, resource, conditions)
+        plans = await self._plans(request, resource, conditions, query.expand)
         if not plans:
             return ListResult(0, [])
         merging = resource == "partijen" and self.identities.merge_partijen
         if merging:
             nodes = await self._merged_partijen(request, plans, conditions)
-            return self._slice(query, len(nodes), nodes)
-        if query.resource.order != "source":
-            return await self._time_ordered(request, query, plans, conditions)
-        return await self._source_ordered(request, query, plans, conditions)
+            result = self._slice(query, len(nodes), nodes)
+        elif query.resource.order != "source":
+            result = await self._time_ordered(request, query, plans, conditions)
+        else:
+            result = await self._source_ordered(request, query, plans, conditions)
+        for plan in plans:
+            request.loader.remember(plan.related)  # what sources returned along: no second fetch
+        return result
 
-    async def _plans(self, request: Request, resource: str, conditions: list[Condition]) -> list[Plan]:
+    async def _plans(
+        self, request: Request, resource: str, conditions: list[Condition], expand: frozenset[str] = frozenset()
+    ) -> list[Plan]:
         identity_at = [i for i, c in enumerate(conditions) if c.filter.op == "is"]
         per_condition = await asyncio.gather(
             *(
@@ -185,7 +191,7 @@ class Engine:
             keys = {i: found.get(source.name, frozenset()) for i, found in zip(identity_at, per_condition, strict=True)}
             if any(not k for k in keys.values()):
                 continue  # the object named by a uuid/url filter cannot be in this source
-            plans.append(make_plan(source, resource, conditions, keys))
+            plans.append(make_plan(source, resource, conditions, keys, expand))
         return plans
 
     async def _verified(self, request: Request, items: list[Item], conditions: list[Condition]) -> list[Item]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
 from facade.engine.graph import Item
@@ -61,6 +61,9 @@ class Plan:
     exact: bool
     """Every condition is pushed down and declared exact: counts and offsets can be trusted."""
     max_page: int
+    expand: frozenset[str] = frozenset()
+    related: list[Item] = field(default_factory=list)
+    """Objects the source returned along with its records; the engine remembers them."""
 
     async def window(self, offset: int, limit: int) -> tuple[list[Item], int | None]:
         """Records [offset, offset+limit) in the source's order, and its total if known."""
@@ -68,8 +71,9 @@ class Plan:
         total: int | None = None
         while len(items) < limit:
             want = min(limit - len(items), self.max_page)
-            query = ListQuery(self.resource, self.pushed, offset + len(items), want)
+            query = ListQuery(self.resource, self.pushed, offset + len(items), want, self.expand)
             page = await call_source(self.source, self.source.adapter.list(query))
+            self.related.extend(Item(self.source, r) for r in page.related if self.source.accepts(r))
             total = page.total if page.total is not None else total
             accepted = [r for r in page.records if r.resource == self.resource and self.source.accepts(r)]
             if len(accepted) < len(page.records):
@@ -124,6 +128,7 @@ def make_plan(
     resource: str,
     conditions: list[Condition],
     identity_keys: Mapping[int, frozenset[str]],
+    expand: frozenset[str] = frozenset(),
 ) -> Plan:
     """Which conditions this source applies itself; `identity_keys` holds the keys per `is` condition."""
     support = source.support(resource)
@@ -143,4 +148,4 @@ def make_plan(
         else:
             pushed[name] = condition.value  # type: ignore[assignment]
         exact = exact and how is Pushdown.EXACT
-    return Plan(source, resource, pushed, exact, support.max_page)
+    return Plan(source, resource, pushed, exact, support.max_page, expand)

@@ -24,11 +24,19 @@ def test_log_output_of_a_run_with_bsns_and_secrets(tmp_path):
         with httpx.Client(headers=auth, timeout=30) as client:
             for bsn in BSNS:
                 assert client.get(f"{api}/partijen", params={"partijIdentificator__objectId": bsn}).status_code == 200
-                client.get(f"{api}/klantcontacten", params={"hadBetrokkene__wasPartij__partijIdentificator__objectId": bsn})
+                client.get(
+                    f"{api}/klantcontacten", params={"hadBetrokkene__wasPartij__partijIdentificator__objectId": bsn}
+                )
                 assert client.get(f"{api}/partijen/{bsn}").status_code == 404
                 assert client.get(f"{api}/partijen", params={"bsn": bsn}).status_code == 400
-                assert client.get(f"{api}/partijen", params={"partijIdentificator__objectId": bsn},
-                                  headers={"Authorization": f"Token {bsn}"}).status_code == 401
+                assert (
+                    client.get(
+                        f"{api}/partijen",
+                        params={"partijIdentificator__objectId": bsn},
+                        headers={"Authorization": f"Token {bsn}"},
+                    ).status_code
+                    == 401
+                )
                 assert client.get(f"{api}/{bsn}").status_code == 404
     output = log_file.read_text()
     assert "GET /klantinteracties/api/v1/partijen 200" in output, "the access log is there"

@@ -22,7 +22,11 @@ async def test_default_page_size_and_absolute_links(demo_client):
 
 
 async def test_links_keep_the_other_parameters(demo_client):
-    body = (await demo_client.get(f"{API}/klantcontacten", params={"kanaal": "telefoon", "pageSize": 5, "expand": "hadBetrokkenen"})).json()
+    body = (
+        await demo_client.get(
+            f"{API}/klantcontacten", params={"kanaal": "telefoon", "pageSize": 5, "expand": "hadBetrokkenen"}
+        )
+    ).json()
     query = parse_qs(urlsplit(body["next"]).query)
     assert query == {"kanaal": ["telefoon"], "pageSize": ["5"], "expand": ["hadBetrokkenen"], "page": ["2"]}
 

@@ -104,9 +104,7 @@ def _kind(value) -> str:
 def compare(recorded, ours, schema: str | None, where: str, problems: list[str]) -> None:
     if isinstance(recorded, dict) and isinstance(ours, dict):
         allowed = contract_fields(schema) | {"_expand"} if schema else None
-        other_kind = any(
-            d in recorded and d in ours and recorded[d] != ours[d] for d in ("soortPartij", "soortActor")
-        )
+        other_kind = any(d in recorded and d in ours and recorded[d] != ours[d] for d in ("soortPartij", "soortActor"))
         for key, value in recorded.items():
             if allowed is not None and key not in allowed:
                 continue  # a field of an older API version, not in 0.9.0
@@ -125,9 +123,11 @@ def compare(recorded, ours, schema: str | None, where: str, problems: list[str])
             compare(recorded[0], ours[0], schema, f"{where}[0]", problems)
         return
     kinds = {_kind(recorded), _kind(ours)}
-    if kinds & {"null", "empty-string", "empty-list"} and len(kinds) == 2 and not kinds & {"str", "int", "bool", "dict", "list"}:
-        problems.append(f"{where}: recorded {_kind(recorded)}, ours {_kind(ours)}")
-    elif "dict" in kinds and len(kinds) == 2 and "null" not in kinds:
+    if (
+        kinds & {"null", "empty-string", "empty-list"}
+        and len(kinds) == 2
+        and not kinds & {"str", "int", "bool", "dict", "list"}
+    ) or ("dict" in kinds and len(kinds) == 2 and "null" not in kinds):
         problems.append(f"{where}: recorded {_kind(recorded)}, ours {_kind(ours)}")
 
 

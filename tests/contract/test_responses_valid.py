@@ -20,7 +20,9 @@ async def test_lists_and_details_validate(demo_client, resource):
     assert body["results"], f"the demo has no {resource}"
     assert_valid(body, f"/{resource}")
     for item in body["results"][:10]:
-        detail = await demo_client.get(item["url"].replace("http://testserver", ""), params={k: v for k, v in params.items() if k == "expand"})
+        detail = await demo_client.get(
+            item["url"].replace("http://testserver", ""), params={k: v for k, v in params.items() if k == "expand"}
+        )
         assert_valid(detail.json(), f"/{resource}/{{uuid}}")
 
 

@@ -31,7 +31,9 @@ async def client():
 
 
 async def contact(client, referentienummer: str, expand: str) -> dict:
-    body = (await client.get(f"{API}/klantcontacten", params={"referentienummer": referentienummer, "expand": expand})).json()
+    body = (
+        await client.get(f"{API}/klantcontacten", params={"referentienummer": referentienummer, "expand": expand})
+    ).json()
     assert body["count"] == 1
     return body["results"][0]
 
@@ -94,7 +96,10 @@ async def test_an_empty_to_one_is_null_and_an_empty_to_many_a_list(client):
     body = (
         await client.get(
             f"{API}/digitaleadressen",
-            params={"verstrektDoorPartij__partijIdentificator__objectId": HENK_BSN, "expand": "verstrektDoorBetrokkene"},
+            params={
+                "verstrektDoorPartij__partijIdentificator__objectId": HENK_BSN,
+                "expand": "verstrektDoorBetrokkene",
+            },
         )
     ).json()
     assert body["count"] == 3  # Henk's e-mail, phone and mobile as a private person
@@ -232,14 +237,20 @@ async def test_identificator_parts_must_match_one_identificator(client):
     body = (
         await client.get(
             f"{API}/partijen",
-            params={"partijIdentificator__codeSoortObjectId": "vestigingsnummer", "partijIdentificator__objectId": "68750110"},
+            params={
+                "partijIdentificator__codeSoortObjectId": "vestigingsnummer",
+                "partijIdentificator__objectId": "68750110",
+            },
         )
     ).json()
     assert body["count"] == 0
     body = (
         await client.get(
             f"{API}/partijen",
-            params={"partijIdentificator__codeSoortObjectId": "kvk_nummer", "partijIdentificator__objectId": "68750110"},
+            params={
+                "partijIdentificator__codeSoortObjectId": "kvk_nummer",
+                "partijIdentificator__objectId": "68750110",
+            },
         )
     ).json()
     assert body["count"] == 1

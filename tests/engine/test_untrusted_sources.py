@@ -11,7 +11,9 @@ from tests.support.worlds import crm_world
 
 def liar(n: int) -> MemoryAdapter:
     """Claims to apply `kanaal` and the BSN filter exactly, returns everything."""
-    contacts = [contact(f"l{i:03}", at(1 + i % 27, i % 24), kanaal="balie" if i % 3 == 0 else "telefoon") for i in range(n)]
+    contacts = [
+        contact(f"l{i:03}", at(1 + i % 27, i % 24), kanaal="balie" if i % 3 == 0 else "telefoon") for i in range(n)
+    ]
     people = [persoon(f"q{i:03}", "Iemand", f"Nummer{i}", f"99999{i:04}") for i in range(30)]
     return MemoryAdapter(
         contacts + people,
@@ -26,7 +28,9 @@ def liar(n: int) -> MemoryAdapter:
 async def test_a_source_that_ignores_a_filter_leaks_nothing_and_counts_right():
     app = app_over([("crm", crm_world()), ("liar", liar(60))])
     async with client_for(app) as client:
-        response = await client.get("/klantinteracties/api/v1/klantcontacten", params={"kanaal": "balie", "pageSize": 7})
+        response = await client.get(
+            "/klantinteracties/api/v1/klantcontacten", params={"kanaal": "balie", "pageSize": 7}
+        )
         body = response.json()
         # written out: crm has one balie contact (k2); the liar has 20 of its 60 (every third)
         assert body["count"] == 21

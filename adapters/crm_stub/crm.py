@@ -1,0 +1,620 @@
+"""A fake municipal CRM: its own native model and the query API a real CRM's REST API would offer.
+
+Nothing here knows Klantinteracties. The model is what a typical CRM stores (customers with
+flat contact fields, a contact log, tasks, staff), and the API is what such a product exposes:
+batch reads by id, a few indexed searches, paged with a total. `mapping/crm.py` turns these
+records into Klantinteracties objects; `adapter.py` decides which native calls answer a query.
+
+Every endpoint goes through `_endpoint`, which counts the call in `Crm.calls` and sleeps
+`Crm.latency` seconds: tests count "upstream requests" with it, benchmarks simulate a network.
+Searches use indexes built once at start-up, so a lookup costs O(result), not O(dataset).
+
+Conventions of all searches: a filter of `None` means "no filter", an empty collection means
+"matches nothing"; `limit=None` means "all" (used for relation lookups of one page of records).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Concatenate, Generic, Literal, ParamSpec, TypeVar
+
+CustomerKind = Literal["person", "organisation", "contact_person"]
+IdentifierKind = Literal["bsn", "kvk", "vestigingsnummer", "rsin"]
+IDENTIFIER_KINDS: tuple[IdentifierKind, ...] = ("bsn", "kvk", "vestigingsnummer", "rsin")
+PreferredChannel = Literal["email", "phone", "mobile"]
+CHANNELS = ("PHONE", "DESK", "EMAIL", "LETTER", "HOME_VISIT", "WEBFORM", "CHAT")
+TaskStatus = Literal["open", "done"]
+
+# Kinds of item rows (see `Item`), in the order they are listed within one owner.
+CUSTOMER_ITEM_KINDS = (*IDENTIFIER_KINDS, "email", "phone", "mobile", "bank_account", "category", "represents")
+CONTACT_ITEM_KINDS = (
+    "participant",
+    "participant_phone",
+    "participant_email",
+    "case",
+    "follow_up",
+    "document",
+    "handler",
+)
+
+
+# --- native records --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    street: str = ""
+    house_number: int | None = None
+    addition: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = "NL"
+    bag_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryMembership:
+    category: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccount:
+    iban: str
+    bic: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    number: str
+    kind: CustomerKind
+    initials: str = ""
+    first_name: str = ""
+    prefix: str = ""
+    last_name: str = ""
+    org_name: str = ""
+    bsn: str = ""
+    kvk: str = ""
+    vestigingsnummer: str = ""
+    rsin: str = ""
+    branch_of: str | None = None
+    """For a branch (vestiging) without a KvK number of its own: the customer holding the KvK number."""
+    visit_address: Address | None = None
+    postal_address: Address | None = None
+    email: str = ""
+    email_verified_on: dt.date | None = None
+    """When the customer confirmed the e-mail address (via a link the CRM sent)."""
+    phone: str = ""
+    mobile: str = ""
+    preferred_channel: PreferredChannel | None = None
+    language: str = "nld"
+    confidential: bool | None = None
+    active: bool = True
+    note: str = ""
+    works_for: str | None = None
+    represents: tuple[str, ...] = ()
+    categories: tuple[CategoryMembership, ...] = ()
+    bank_accounts: tuple[BankAccount, ...] = ()
+
+    def identifiers(self) -> dict[IdentifierKind, str]:
+        """The register identifiers this customer holds, in a fixed order."""
+        return {kind: value for kind in IDENTIFIER_KINDS if (value := getattr(self, kind))}
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Employee:
+    id: str
+    initials: str = ""
+    first_name: str = ""
+    prefix: str = ""
+    last_name: str = ""
+    function: str = ""
+    email: str = ""
+    phone: str = ""
+    department: str | None = None
+    active: bool = True
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.prefix, self.last_name) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    id: str
+    name: str
+    description: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SystemUser:
+    """An automated actor, e.g. the intake of the general e-mail box."""
+
+    id: str
+    name: str
+    function: str = ""
+    description: str = ""
+
+
+Staff = Employee | Department | SystemUser
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Who took part in a contact: a known customer, or an unknown person with one-off details."""
+
+    customer: str | None = None
+    role: Literal["customer", "representative"] = "customer"
+    initiated: bool = True
+    initials: str = ""
+    first_name: str = ""
+    prefix: str = ""
+    last_name: str = ""
+    org_name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: Address | None = None
+
+    @property
+    def has_name(self) -> bool:
+        return any((self.initials, self.first_name, self.prefix, self.last_name))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLink:
+    zaaknummer: str
+    zaak_uuid: str = ""
+
+    @property
+    def ref(self) -> str:
+        """How the CRM searches a case: by its UUID, or by number if it was linked without one."""
+        return self.zaak_uuid or self.zaaknummer
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLink:
+    document_uuid: str
+    kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: str
+    at: dt.datetime
+    channel: str
+    subject: str
+    notes: str = ""
+    answer: str = ""
+    successful: bool | None = None
+    confidential: bool = False
+    language: str = "nld"
+    reference: str = ""
+    participants: tuple[Participant, ...] = ()
+    handled_by: tuple[str, ...] = ()
+    cases: tuple[CaseLink, ...] = ()
+    documents: tuple[DocumentLink, ...] = ()
+    follows_up: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    contact: str
+    action: str
+    assigned_at: dt.datetime
+    status: TaskStatus = "open"
+    note: str = ""
+    assignees: tuple[str, ...] = ()
+    done_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything one CRM holds; `dataset.py` reads and validates it from JSON."""
+
+    name: str
+    categories: tuple[Category, ...] = ()
+    departments: tuple[Department, ...] = ()
+    employees: tuple[Employee, ...] = ()
+    system_users: tuple[SystemUser, ...] = ()
+    customers: tuple[Customer, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    tasks: tuple[Task, ...] = ()
+
+
+# --- query results ---------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One row of a customer's or contact's sub-collection (the CRM's link tables).
+
+    `target` is what the row points at or holds: an identifier value, an e-mail address, an
+    IBAN, a category id, a represented customer, a participant's customer, a case ref, the
+    previous contact, a document UUID or a staff id.
+    """
+
+    owner: str
+    kind: str
+    index: int
+    target: str | None
+
+
+def _customer_items(customer: Customer) -> Iterable[Item]:
+    n = customer.number
+    for kind, value in customer.identifiers().items():
+        yield Item(n, kind, 0, value)
+    for kind in ("email", "phone", "mobile"):
+        if value := getattr(customer, kind):
+            yield Item(n, kind, 0, value)
+    yield from (Item(n, "bank_account", i, a.iban) for i, a in enumerate(customer.bank_accounts))
+    yield from (Item(n, "category", i, m.category) for i, m in enumerate(customer.categories))
+    yield from (Item(n, "represents", i, other) for i, other in enumerate(customer.represents))
+
+
+def _contact_items(contact: Contact) -> Iterable[Item]:
+    c = contact.id
+    for i, p in enumerate(contact.participants):
+        yield Item(c, "participant", i, p.customer)
+        if p.phone:
+            yield Item(c, "participant_phone", i, p.phone)
+        if p.email:
+            yield Item(c, "participant_email", i, p.email)
+    yield from (Item(c, "case", i, case.ref) for i, case in enumerate(contact.cases))
+    if contact.follows_up:
+        yield Item(c, "follow_up", 0, contact.follows_up)
+    yield from (Item(c, "document", i, d.document_uuid) for i, d in enumerate(contact.documents))
+    yield from (Item(c, "handler", i, staff) for i, staff in enumerate(contact.handled_by))
+
+
+class _ItemTable:
+    """Item rows with indexes by kind and by (kind, target), in (owner, kind, index) order."""
+
+    def __init__(self, rows: Iterable[Item], kinds: Sequence[str]):
+        rank = {kind: i for i, kind in enumerate(kinds)}
+        ordered = sorted(rows, key=lambda r: (r.owner, rank[r.kind], r.index))
+        self._position = {row: i for i, row in enumerate(ordered)}
+        self._by_kind: dict[str, list[Item]] = defaultdict(list)
+        self._by_target: dict[tuple[str, str | None], list[Item]] = defaultdict(list)
+        for row in ordered:
+            self._by_kind[row.kind].append(row)
+            self._by_target[(row.kind, row.target)].append(row)
+
+    def select(self, kinds: Collection[str], targets: Collection[str | None] | None) -> list[Item]:
+        if targets is None:
+            groups = [self._by_kind.get(kind, []) for kind in kinds]
+        else:
+            groups = [self._by_target.get((kind, target), []) for kind in kinds for target in set(targets)]
+        rows = [row for group in groups for row in group]
+        return rows if len(groups) == 1 else sorted(rows, key=self._position.__getitem__)
+
+
+def _page(items: Sequence[T], offset: int, limit: int | None) -> Page[T]:
+    end = None if limit is None else offset + limit
+    return Page(list(items[offset:end]), len(items))
+
+
+def _narrow(universe: Sequence[str], candidates: Sequence[list[str] | None], rank: dict[str, int]) -> list[str]:
+    """The smallest candidate list (or the whole universe), in canonical order, before predicates."""
+    given = [c for c in candidates if c is not None]
+    if not given:
+        return list(universe)
+    smallest = min(given, key=len)
+    return sorted(set(smallest), key=rank.__getitem__)
+
+
+def _union(index: dict[str, list[str]], values: Collection[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [key for value in set(values) for key in index.get(value, [])]
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _endpoint(method: Callable[Concatenate[Crm, P], R]) -> Callable[Concatenate[Crm, P], Awaitable[R]]:
+    """Make `method` a remote call: counted in `calls`, delayed by `latency`."""
+
+    @functools.wraps(method)
+    async def call(self: Crm, *args: P.args, **kwargs: P.kwargs) -> R:
+        self.calls[method.__name__] += 1
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        return method(self, *args, **kwargs)
+
+    return call
+
+
+class Crm:
+    """The CRM's query API over one dataset (read-only)."""
+
+    def __init__(self, data: Dataset, latency: float = 0.0):
+        self.name = data.name
+        self.latency = latency
+        self.calls: Counter[str] = Counter()
+        self._categories = {c.id: c for c in data.categories}
+        self._employees = {e.id: e for e in data.employees}
+        self._departments = {d.id: d for d in data.departments}
+        self._system_users = {s.id: s for s in data.system_users}
+        self._index_customers(data.customers)
+        self._index_contacts(data.contacts)
+        self._index_tasks(data.tasks)
+
+    def reset_calls(self) -> None:
+        self.calls.clear()
+
+    # indexes
+
+    def _index_customers(self, customers: Iterable[Customer]) -> None:
+        self._customers = {c.number: c for c in sorted(customers, key=lambda c: c.number)}
+        self._customer_order = list(self._customers)
+        self._customer_rank = {n: i for i, n in enumerate(self._customer_order)}
+        self._customers_by_kind: dict[str, list[str]] = defaultdict(list)
+        self._customers_by_active: dict[bool, list[str]] = defaultdict(list)
+        self._customers_by_id_kind: dict[str, list[str]] = defaultdict(list)
+        self._customers_by_identifier: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for n, c in self._customers.items():
+            self._customers_by_kind[c.kind].append(n)
+            self._customers_by_active[c.active].append(n)
+            for kind, value in c.identifiers().items():
+                self._customers_by_id_kind[kind].append(n)
+                self._customers_by_identifier[(kind, value)].append(n)
+        rows = (item for c in self._customers.values() for item in _customer_items(c))
+        self._customer_items = _ItemTable(rows, CUSTOMER_ITEM_KINDS)
+
+    def _index_contacts(self, contacts: Iterable[Contact]) -> None:
+        newest_first = sorted(contacts, key=lambda c: (c.at, c.id), reverse=True)
+        self._contacts = {c.id: c for c in newest_first}
+        self._contact_order = list(self._contacts)
+        self._contact_rank = {cid: i for i, cid in enumerate(self._contact_order)}
+        self._contacts_by_customer: dict[str, list[str]] = defaultdict(list)
+        self._contacts_by_case: dict[str, list[str]] = defaultdict(list)
+        self._contacts_by_channel: dict[str, list[str]] = defaultdict(list)
+        self._contacts_by_reference: dict[str, list[str]] = defaultdict(list)
+        self._follow_ups: list[str] = []
+        for cid, c in self._contacts.items():
+            for customer in dict.fromkeys(p.customer for p in c.participants if p.customer):
+                self._contacts_by_customer[customer].append(cid)
+            for ref in dict.fromkeys(case.ref for case in c.cases):
+                self._contacts_by_case[ref].append(cid)
+            self._contacts_by_channel[c.channel].append(cid)
+            self._contacts_by_reference[c.reference].append(cid)
+            if c.follows_up:
+                self._follow_ups.append(cid)
+        rows = (item for c in self._contacts.values() for item in _contact_items(c))
+        self._contact_items = _ItemTable(rows, CONTACT_ITEM_KINDS)
+
+    def _index_tasks(self, tasks: Iterable[Task]) -> None:
+        newest_first = sorted(tasks, key=lambda t: (t.assigned_at, t.id), reverse=True)
+        self._tasks = {t.id: t for t in newest_first}
+        self._task_order = list(self._tasks)
+        self._task_rank = {tid: i for i, tid in enumerate(self._task_order)}
+        self._tasks_by_contact: dict[str, list[str]] = defaultdict(list)
+        self._tasks_by_assignee: dict[str, list[str]] = defaultdict(list)
+        self._tasks_by_status: dict[str, list[str]] = defaultdict(list)
+        for tid, t in self._tasks.items():
+            self._tasks_by_contact[t.contact].append(tid)
+            self._tasks_by_status[t.status].append(tid)
+            for assignee in dict.fromkeys(t.assignees):
+                self._tasks_by_assignee[assignee].append(tid)
+
+    # customers
+
+    @_endpoint
+    def customers(self, numbers: Collection[str]) -> list[Customer]:
+        """Customers by number (batch), in number order; unknown numbers are left out."""
+        return [self._customers[n] for n in sorted(set(numbers)) if n in self._customers]
+
+    @_endpoint
+    def customers_by_identifiers(self, identifiers: Collection[tuple[IdentifierKind, str]]) -> list[Customer]:
+        """Customers holding any of these (identifier kind, value) pairs (batch), in number order."""
+        found = {n for pair in identifiers for n in self._customers_by_identifier.get(pair, [])}
+        return [self._customers[n] for n in sorted(found)]
+
+    @_endpoint
+    def search_customers(
+        self,
+        *,
+        numbers: Collection[str] | None = None,
+        kinds: Collection[CustomerKind] | None = None,
+        active: bool | None = None,
+        identifiers: Collection[tuple[IdentifierKind, str]] | None = None,
+        identifier_kinds: Collection[IdentifierKind] | None = None,
+        offset: int = 0,
+        limit: int | None = 100,
+    ) -> Page[Customer]:
+        """Customers matching every given filter, in number order, paged with the total."""
+        found = _narrow(
+            self._customer_order,
+            [
+                None if numbers is None else [n for n in numbers if n in self._customers],
+                _union(self._customers_by_kind, kinds),
+                None if active is None else self._customers_by_active.get(active, []),
+                None
+                if identifiers is None
+                else [n for p in identifiers for n in self._customers_by_identifier.get(p, [])],
+                _union(self._customers_by_id_kind, identifier_kinds),
+            ],
+            self._customer_rank,
+        )
+        pairs = None if identifiers is None else set(identifiers)
+
+        def keep(c: Customer) -> bool:
+            held = c.identifiers()
+            return (
+                (numbers is None or c.number in numbers)
+                and (kinds is None or c.kind in kinds)
+                and (active is None or c.active == active)
+                and (pairs is None or any(pair in pairs for pair in held.items()))
+                and (identifier_kinds is None or any(kind in identifier_kinds for kind in held))
+            )
+
+        return _page([c for n in found if keep(c := self._customers[n])], offset, limit)
+
+    @_endpoint
+    def customer_items(
+        self,
+        kinds: Collection[str],
+        targets: Collection[str] | None = None,
+        *,
+        offset: int = 0,
+        limit: int | None = 100,
+    ) -> Page[Item]:
+        """Rows of the customers' sub-collections (identifiers, addresses, accounts, ...), by kind and target."""
+        return _page(self._customer_items.select(kinds, targets), offset, limit)
+
+    # contacts
+
+    @_endpoint
+    def contacts(self, ids: Collection[str]) -> list[Contact]:
+        """Contacts by id (batch), newest first; unknown ids are left out."""
+        found = [cid for cid in set(ids) if cid in self._contacts]
+        return [self._contacts[cid] for cid in sorted(found, key=self._contact_rank.__getitem__)]
+
+    @_endpoint
+    def search_contacts(
+        self,
+        *,
+        customers: Collection[str] | None = None,
+        case: str | None = None,
+        channel: str | None = None,
+        reference: str | None = None,
+        is_follow_up: bool | None = None,
+        offset: int = 0,
+        limit: int | None = 100,
+    ) -> Page[Contact]:
+        """Contacts matching every filter, newest first (`at`, then id, descending), paged with the total.
+
+        `customers`: contacts in which any of them took part; `case`: a case ref (zaak UUID, or
+        number for a case linked without UUID); `is_follow_up`: whether it follows up another.
+        """
+        found = _narrow(
+            self._contact_order,
+            [
+                _union(self._contacts_by_customer, customers),
+                None if case is None else self._contacts_by_case.get(case, []),
+                None if channel is None else self._contacts_by_channel.get(channel, []),
+                None if reference is None else self._contacts_by_reference.get(reference, []),
+                self._follow_ups if is_follow_up else None,
+            ],
+            self._contact_rank,
+        )
+
+        def keep(c: Contact) -> bool:
+            return (
+                (customers is None or any(p.customer in customers for p in c.participants))
+                and (case is None or any(link.ref == case for link in c.cases))
+                and (channel is None or c.channel == channel)
+                and (reference is None or c.reference == reference)
+                and (is_follow_up is None or (c.follows_up is not None) == is_follow_up)
+            )
+
+        return _page([c for cid in found if keep(c := self._contacts[cid])], offset, limit)
+
+    @_endpoint
+    def contact_items(
+        self,
+        kinds: Collection[str],
+        targets: Collection[str] | None = None,
+        *,
+        offset: int = 0,
+        limit: int | None = 100,
+    ) -> Page[Item]:
+        """Rows of the contacts' sub-collections (participants, cases, documents, handlers, ...)."""
+        return _page(self._contact_items.select(kinds, targets), offset, limit)
+
+    # tasks
+
+    @_endpoint
+    def tasks(self, ids: Collection[str]) -> list[Task]:
+        """Tasks by id (batch), newest first; unknown ids are left out."""
+        found = [tid for tid in set(ids) if tid in self._tasks]
+        return [self._tasks[tid] for tid in sorted(found, key=self._task_rank.__getitem__)]
+
+    @_endpoint
+    def search_tasks(
+        self,
+        *,
+        ids: Collection[str] | None = None,
+        contacts: Collection[str] | None = None,
+        assignees: Collection[str] | None = None,
+        status: TaskStatus | None = None,
+        offset: int = 0,
+        limit: int | None = 100,
+    ) -> Page[Task]:
+        """Tasks matching every filter, newest first (`assigned_at`, then id, descending), paged with the total."""
+        found = _narrow(
+            self._task_order,
+            [
+                None if ids is None else [t for t in ids if t in self._tasks],
+                _union(self._tasks_by_contact, contacts),
+                _union(self._tasks_by_assignee, assignees),
+                None if status is None else self._tasks_by_status.get(status, []),
+            ],
+            self._task_rank,
+        )
+
+        def keep(t: Task) -> bool:
+            return (
+                (ids is None or t.id in ids)
+                and (contacts is None or t.contact in contacts)
+                and (assignees is None or any(a in assignees for a in t.assignees))
+                and (status is None or t.status == status)
+            )
+
+        return _page([t for tid in found if keep(t := self._tasks[tid])], offset, limit)
+
+    # staff and reference data: small tables, read whole or by id
+
+    @_endpoint
+    def staff(self, ids: Collection[str]) -> list[Staff]:
+        """Employees, departments and system users by id (batch), in id order: who handled a contact."""
+        tables: tuple[dict[str, Staff], ...] = (self._employees, self._departments, self._system_users)  # type: ignore[assignment]
+        return [table[i] for i in sorted(set(ids)) for table in tables if i in table]
+
+    @_endpoint
+    def employees(self, ids: Collection[str] | None = None) -> list[Employee]:
+        return _pick(self._employees, ids)
+
+    @_endpoint
+    def departments(self, ids: Collection[str] | None = None) -> list[Department]:
+        return _pick(self._departments, ids)
+
+    @_endpoint
+    def system_users(self, ids: Collection[str] | None = None) -> list[SystemUser]:
+        return _pick(self._system_users, ids)
+
+    @_endpoint
+    def categories(self, ids: Collection[str] | None = None) -> list[Category]:
+        return _pick(self._categories, ids)
+
+
+def _pick(table: dict[str, T], ids: Collection[str] | None) -> list[T]:
+    """All rows (ids None) or those with these ids, in id order."""
+    keys = sorted(table) if ids is None else sorted(set(ids) & table.keys())
+    return [table[k] for k in keys]

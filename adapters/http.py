@@ -1,0 +1,118 @@
+"""Shared upstream HTTP tooling for adapters that call an application over HTTP.
+
+One pooled `httpx.AsyncClient` per source for the life of the app. Every request goes to a
+path under the configured base URL: the client never follows redirects and refuses absolute
+URLs, so a URL found in upstream data (a `next` link, a `subject`) is never fetched. Transport
+problems, timeouts, HTTP errors and invalid JSON become the closed set of `SourceError`s, with
+messages that name the source but never a credential, a query string or a BSN.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+
+from adapters.protocol import SourceError, SourceGarbage, SourceRejected, SourceTimeout, SourceUnavailable
+
+log = logging.getLogger("adapters.http")
+
+AuthHeaders = Callable[[], Mapping[str, str]]
+"""Returns the headers that authenticate one request (called per request: tokens can be fresh)."""
+
+
+@dataclass(frozen=True)
+class UpstreamSettings:
+    base_url: str
+    """The API root, e.g. https://openzaak.gemeente.example/zaken/api/v1 (no trailing slash needed)."""
+    connect_timeout: float = 2.0
+    timeout: float = 10.0
+    """Total time for one request, connect included."""
+    max_connections: int = 20
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class UpstreamClient:
+    """GETs JSON from one upstream API, relative to its base URL only."""
+
+    def __init__(
+        self,
+        source: str,
+        settings: UpstreamSettings,
+        auth: AuthHeaders | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self.source = source
+        self.settings = settings
+        self._auth = auth
+        self._base = settings.base_url.rstrip("/") + "/"
+        self._client = httpx.AsyncClient(
+            base_url=self._base,
+            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+            limits=httpx.Limits(
+                max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
+            ),
+            follow_redirects=False,
+            headers={"Accept": "application/json", **settings.headers},
+            transport=transport,
+        )
+        self.requests = 0
+        """Requests sent (tests and benchmarks count them)."""
+
+    async def get_json(
+        self, path: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ) -> Any:
+        """GET `path` (relative to the base URL) and return the decoded JSON body."""
+        if "://" in path or path.startswith("/"):
+            raise ValueError("upstream paths are relative to the configured base URL")
+        request_headers = dict(headers or {})
+        if self._auth is not None:
+            request_headers.update(self._auth())
+        self.requests += 1
+        try:
+            response = await self._client.get(path, params=params, headers=request_headers)
+        except httpx.TimeoutException as exc:
+            raise SourceTimeout(f"{self.source}: no answer in time") from exc
+        except httpx.TransportError as exc:
+            raise SourceUnavailable(f"{self.source}: {type(exc).__name__}") from exc
+        return self._decode(response, path)
+
+    def _decode(self, response: httpx.Response, path: str) -> Any:
+        status = response.status_code
+        where = f"{self.source}: GET {path.split('?')[0]} answered {status}"
+        if status >= 500:
+            raise SourceUnavailable(where)
+        if 300 <= status < 400:
+            raise SourceRejected(f"{where} (a redirect, not followed)")
+        if status == 404:
+            raise NotFoundUpstream(where)
+        if status >= 400:
+            code = _problem_code(response)
+            raise SourceRejected(f"{where}{f' ({code})' if code else ''}")
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise SourceGarbage(f"{self.source}: GET {path.split('?')[0]} answered no valid JSON") from exc
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class NotFoundUpstream(SourceError):
+    """A 404 for a single object: adapters usually turn it into 'absent', not a failure."""
+
+    reason = "not-found"
+
+
+def _problem_code(response: httpx.Response) -> str:
+    """The `code` of a Problem JSON error body, if there is one (never the detail: it may echo input)."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return ""
+    code = body.get("code") if isinstance(body, dict) else None
+    return str(code)[:60] if isinstance(code, str) else ""

@@ -1,0 +1,532 @@
+"""The CRM stub's native records as Klantinteracties objects: pure functions, no I/O.
+
+The CRM has customers, a contact log, tasks and staff; Klantinteracties splits those into
+fourteen resources. Objects that are a *part* of a native record (an identifier, an e-mail
+field, a participant) get a key derived from the record's id, so they need no storage and a
+key alone tells which record to read. Every key fits a façade text key (at most 15 UTF-8
+bytes) given the id shapes `dataset.py` enforces: customer numbers 6 digits, contact and task
+ids 6-7 digits, staff ids at most 6 characters, at most 99 parts of one kind per record.
+
+=========================  ==================================  ==========================
+resource                   key                                 example
+=========================  ==================================  ==========================
+partijen                   ``<customer>``                      ``100001``
+partij-identificatoren     ``<customer>:bsn|kvk|vtn|rsin``     ``100001:bsn``
+digitaleadressen           ``<customer>:email|phone|mobile``   ``100001:mobile``
+digitaleadressen (one-off) ``<contact>:<participant>:p|e``     ``500004:0:p``
+rekeningnummers            ``<customer>:i<index>``             ``100001:i0``
+categorie-relaties         ``<customer>:c<index>``             ``100001:c0``
+vertegenwoordigingen       ``<representative>:r<represented>`` ``100009:r100010``
+klantcontacten             ``<contact>``                       ``500001``
+betrokkenen                ``<contact>:<participant index>``   ``500001:0``
+onderwerpobjecten          ``<contact>:z<case index>``         ``500002:z0``
+onderwerpobjecten          ``<contact>:prev`` (follows up)     ``500007:prev``
+bijlagen                   ``<contact>:d<document index>``     ``500003:d1``
+actoren                    ``<staff id>``                      ``E014``, ``D03``, ``SYS01``
+actorklantcontacten        ``<contact>:<staff id>``            ``500001:E014``
+internetaken               ``<task>``                          ``700001``
+categorieen                ``<category id>``                   ``CAT01``
+=========================  ==================================  ==========================
+
+The ``*_of`` functions list the parts of one native record as ``(key, build)`` pairs, so the
+adapter builds only the keys it needs and can skip one part that fails validation without
+losing its siblings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Literal
+
+from adapters.crm_stub.crm import (
+    Address,
+    Category,
+    Contact,
+    Customer,
+    Department,
+    Employee,
+    IdentifierKind,
+    Item,
+    Participant,
+    Staff,
+    SystemUser,
+    Task,
+)
+from mapping.ki import (
+    Actor,
+    ActorKlantcontact,
+    Adres,
+    Betrokkene,
+    Bijlage,
+    Categorie,
+    CategorieRef,
+    CategorieRelatie,
+    CategorieRelatieRef,
+    Contactnaam,
+    Contactpersoon,
+    DigitaalAdres,
+    GeautomatiseerdeActor,
+    Identificator,
+    InterneTaak,
+    KIObject,
+    Klantcontact,
+    Medewerker,
+    Onderwerpobject,
+    Organisatie,
+    OrganisatorischeEenheid,
+    Partij,
+    PartijIdentificator,
+    PartijIdentificatorGroep,
+    Persoon,
+    Ref,
+    Rekeningnummer,
+    Vertegenwoordiging,
+)
+
+Lazy = tuple[str, Callable[[], KIObject]]
+"""A key and the function that builds its object."""
+
+# --- code tables -----------------------------------------------------------------------------
+
+KANAAL = {
+    "PHONE": "telefoon",
+    "DESK": "balie",
+    "EMAIL": "e-mail",
+    "LETTER": "brief",
+    "HOME_VISIT": "keukentafelgesprek",
+    "WEBFORM": "e-formulier",
+    "CHAT": "chat",
+}
+CHANNEL_BY_KANAAL = {kanaal: channel for channel, kanaal in KANAAL.items()}
+
+SOORT_PARTIJ = {"person": "persoon", "organisation": "organisatie", "contact_person": "contactpersoon"}
+KIND_BY_SOORT_PARTIJ = {soort: kind for kind, soort in SOORT_PARTIJ.items()}
+
+STATUS = {"open": "te_verwerken", "done": "verwerkt"}
+STATUS_BY_KI = {ki: native for native, ki in STATUS.items()}
+
+ROL = {"customer": "klant", "representative": "vertegenwoordiger"}
+
+# identifier kind -> (codeObjecttype, codeSoortObjectId, codeRegister), as Open Klant enforces them
+IDENTIFIER_CODES: dict[IdentifierKind, tuple[str, str, str]] = {
+    "bsn": ("natuurlijk_persoon", "bsn", "brp"),
+    "kvk": ("niet_natuurlijk_persoon", "kvk_nummer", "hr"),
+    "vestigingsnummer": ("vestiging", "vestigingsnummer", "hr"),
+    "rsin": ("niet_natuurlijk_persoon", "rsin", "hr"),
+}
+IDENTIFIER_SUFFIX: dict[IdentifierKind, str] = {"bsn": "bsn", "kvk": "kvk", "vestigingsnummer": "vtn", "rsin": "rsin"}
+
+ADDRESS_KINDS = ("email", "phone", "mobile")
+ADDRESS_SOORT = {"email": "email", "phone": "telefoonnummer", "mobile": "telefoonnummer"}
+ADDRESS_OMSCHRIJVING = {"email": "E-mail", "phone": "Telefoon", "mobile": "Mobiel"}
+# `referentie` names the CRM field, unique per partij and soort as Open Klant requires.
+ADDRESS_REFERENTIE = {"email": "email", "phone": "telefoon", "mobile": "mobiel"}
+ONE_OFF_SUFFIX = {"phone": "p", "email": "e"}
+
+# staff record type -> (soortActor, codeObjecttype of its actoridentificator)
+SOORT_ACTOR: dict[type, tuple[str, str]] = {
+    Employee: ("medewerker", "mdw"),
+    Department: ("organisatorische_eenheid", "afd"),
+    SystemUser: ("geautomatiseerde_actor", "sys"),
+}
+
+DEFAULT_ZAAK_REGISTER = "open-zaak"
+
+
+def identifier_kinds(
+    codeObjecttype: str | None = None, codeSoortObjectId: str | None = None, codeRegister: str | None = None
+) -> tuple[IdentifierKind, ...]:
+    """The native identifier kinds whose Klantinteracties codes agree with every given code."""
+    wanted = (codeObjecttype, codeSoortObjectId, codeRegister)
+    return tuple(
+        kind
+        for kind, codes in IDENTIFIER_CODES.items()
+        if all(w is None or w == code for w, code in zip(wanted, codes, strict=True))
+    )
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+def owner(key: str) -> str:
+    """The id of the native record a (derived) key belongs to."""
+    return key.partition(":")[0]
+
+
+def identificator_key(number: str, kind: IdentifierKind) -> str:
+    return f"{number}:{IDENTIFIER_SUFFIX[kind]}"
+
+
+def adres_key(number: str, kind: str) -> str:
+    return f"{number}:{kind}"
+
+
+def los_adres_key(contact_id: str, index: int, kind: Literal["phone", "email"]) -> str:
+    return f"{contact_id}:{index}:{ONE_OFF_SUFFIX[kind]}"
+
+
+def betrokkene_key(contact_id: str, index: int) -> str:
+    return f"{contact_id}:{index}"
+
+
+def item_key(item: Item) -> str:
+    """The key of the Klantinteracties object that one CRM item row stands for."""
+    kind, n, i = item.kind, item.owner, item.index
+    if kind in IDENTIFIER_SUFFIX:
+        return identificator_key(n, kind)  # type: ignore[arg-type]
+    if kind in ADDRESS_KINDS:
+        return adres_key(n, kind)
+    if kind in ("participant_phone", "participant_email"):
+        return los_adres_key(n, i, kind.removeprefix("participant_"))  # type: ignore[arg-type]
+    keys = {
+        "bank_account": f"{n}:i{i}",
+        "category": f"{n}:c{i}",
+        "represents": f"{n}:r{item.target}",
+        "participant": betrokkene_key(n, i),
+        "case": f"{n}:z{i}",
+        "follow_up": f"{n}:prev",
+        "document": f"{n}:d{i}",
+        "handler": f"{n}:{item.target}",
+    }
+    return keys[kind]
+
+
+# --- shared value groups ---------------------------------------------------------------------
+
+
+def adres(address: Address | None) -> Adres:
+    """An address; the free lines repeat it for clients that only show `adresregel*`."""
+    if address is None:
+        return Adres()
+    number = f"{address.house_number or ''}{address.addition}"
+    return Adres(
+        nummeraanduidingId=address.bag_id,
+        straatnaam=address.street,
+        huisnummer=address.house_number,
+        huisnummertoevoeging=address.addition,
+        postcode=address.postcode,
+        stad=address.city,
+        adresregel1=" ".join(p for p in (address.street, number) if p),
+        adresregel2=" ".join(p for p in (address.postcode, address.city) if p),
+        land=address.country,
+    )
+
+
+def contactnaam(person: Customer | Participant | Employee) -> Contactnaam:
+    return Contactnaam(
+        voorletters=person.initials,
+        voornaam=person.first_name,
+        voorvoegselAchternaam=person.prefix,
+        achternaam=person.last_name,
+    )
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+def partij(c: Customer, betrokkenen: Sequence[str], categories: Mapping[str, Category]) -> Partij:
+    """A customer as partij; `betrokkenen` are the keys of its participations in contacts."""
+    if c.kind == "person":
+        identificatie = Persoon(contactnaam=contactnaam(c))
+    elif c.kind == "organisation":
+        identificatie = Organisatie(naam=c.org_name)
+    else:
+        werkgever = Ref(c.works_for) if c.works_for else None
+        identificatie = Contactpersoon(werkteVoorPartij=werkgever, contactnaam=contactnaam(c))
+    voorkeur = c.preferred_channel
+    return Partij(
+        key=c.number,
+        nummer=c.number,
+        interneNotitie=c.note,
+        betrokkenen=[Ref(key) for key in betrokkenen],
+        categorieRelaties=[
+            CategorieRelatieRef(key, naam, start, end) for key, naam, start, end in _memberships(c, categories)
+        ],
+        digitaleAdressen=[Ref(key) for key, _ in adressen_of(c)],
+        voorkeursDigitaalAdres=Ref(adres_key(c.number, voorkeur)) if voorkeur and getattr(c, voorkeur) else None,
+        vertegenwoordigden=[Ref(other) for other in c.represents],
+        rekeningnummers=[Ref(key) for key, _ in rekeningnummers_of(c)],
+        partijIdentificatoren=[build() for _, build in identificatoren_of(c)],  # type: ignore[misc]
+        soortPartij=SOORT_PARTIJ[c.kind],
+        indicatieGeheimhouding=c.confidential,
+        voorkeurstaal=c.language,
+        indicatieActief=c.active,
+        bezoekadres=adres(c.visit_address),
+        correspondentieadres=adres(c.postal_address),
+        partijIdentificatie=identificatie,
+    )
+
+
+def partij_identificator(c: Customer, kind: IdentifierKind) -> PartijIdentificator:
+    """A register identifier; a vestigingsnummer is scoped by the KvK number (own, or its company's)."""
+    codeObjecttype, codeSoortObjectId, codeRegister = IDENTIFIER_CODES[kind]
+    scope = None
+    if kind == "vestigingsnummer" and (c.kvk or c.branch_of):
+        scope = Ref(identificator_key(c.number if c.kvk else c.branch_of, "kvk"))  # type: ignore[arg-type]
+    return PartijIdentificator(
+        key=identificator_key(c.number, kind),
+        identificeerdePartij=Ref(c.number),
+        partijIdentificator=PartijIdentificatorGroep(
+            codeObjecttype=codeObjecttype,
+            codeSoortObjectId=codeSoortObjectId,
+            objectId=getattr(c, kind),
+            codeRegister=codeRegister,
+        ),
+        subIdentificatorVan=scope,
+    )
+
+
+def digitaal_adres(c: Customer, kind: str) -> DigitaalAdres:
+    """A contact field of the customer; the default per soort is the preferred one, else the landline."""
+    if kind == "email":
+        default = True
+    elif kind == "phone":
+        default = not (c.preferred_channel == "mobile" and c.mobile)
+    else:
+        default = c.preferred_channel == "mobile" or not c.phone
+    return DigitaalAdres(
+        key=adres_key(c.number, kind),
+        verstrektDoorPartij=Ref(c.number),
+        adres=getattr(c, kind),
+        soortDigitaalAdres=ADDRESS_SOORT[kind],
+        isStandaardAdres=default,
+        omschrijving=ADDRESS_OMSCHRIJVING[kind],
+        referentie=ADDRESS_REFERENTIE[kind],
+        verificatieDatum=c.email_verified_on if kind == "email" else None,
+    )
+
+
+def rekeningnummer(c: Customer, index: int) -> Rekeningnummer:
+    account = c.bank_accounts[index]
+    return Rekeningnummer(key=f"{c.number}:i{index}", partij=Ref(c.number), iban=account.iban, bic=account.bic)
+
+
+def categorie_relatie(c: Customer, index: int, categories: Mapping[str, Category]) -> CategorieRelatie:
+    key, naam, start, end = _memberships(c, categories)[index]
+    category_id = c.categories[index].category
+    return CategorieRelatie(
+        key=key,
+        partij=Ref(c.number),
+        categorie=CategorieRef(category_id, naam or ""),
+        beginDatum=start,
+        eindDatum=end,
+    )
+
+
+def vertegenwoordiging(c: Customer, represented: str) -> Vertegenwoordiging:
+    return Vertegenwoordiging(
+        key=f"{c.number}:r{represented}",
+        vertegenwoordigendePartij=Ref(c.number),
+        vertegenwoordigdePartij=Ref(represented),
+    )
+
+
+def _memberships(c: Customer, categories: Mapping[str, Category]) -> list[tuple]:
+    return [
+        (f"{c.number}:c{i}", categories[m.category].name if m.category in categories else None, m.start, m.end)
+        for i, m in enumerate(c.categories)
+    ]
+
+
+def identificatoren_of(c: Customer) -> list[Lazy]:
+    return [(identificator_key(c.number, kind), partial(partij_identificator, c, kind)) for kind in c.identifiers()]
+
+
+def adressen_of(c: Customer) -> list[Lazy]:
+    return [(adres_key(c.number, kind), partial(digitaal_adres, c, kind)) for kind in ADDRESS_KINDS if getattr(c, kind)]
+
+
+def rekeningnummers_of(c: Customer) -> list[Lazy]:
+    return [(f"{c.number}:i{i}", partial(rekeningnummer, c, i)) for i in range(len(c.bank_accounts))]
+
+
+def categorie_relaties_of(c: Customer, categories: Mapping[str, Category]) -> list[Lazy]:
+    return [(f"{c.number}:c{i}", partial(categorie_relatie, c, i, categories)) for i in range(len(c.categories))]
+
+
+def vertegenwoordigingen_of(c: Customer) -> list[Lazy]:
+    return [(f"{c.number}:r{other}", partial(vertegenwoordiging, c, other)) for other in c.represents]
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+
+def klantcontact(contact: Contact, taken: Sequence[str], actoren: Sequence[Actor]) -> Klantcontact:
+    """A contact; `taken` are the ids of its tasks, `actoren` its handlers (embedded in full)."""
+    return Klantcontact(
+        key=contact.id,
+        gingOverOnderwerpobjecten=[Ref(key) for key, _ in onderwerpobjecten_of(contact)],
+        hadBetrokkenActoren=list(actoren),
+        omvatteBijlagen=[Ref(key) for key, _ in bijlagen_of(contact)],
+        hadBetrokkenen=[Ref(betrokkene_key(contact.id, i)) for i in range(len(contact.participants))],
+        leiddeTotInterneTaken=[Ref(task) for task in taken],
+        nummer=contact.reference,
+        referentienummer=contact.reference,
+        kanaal=KANAAL[contact.channel],
+        onderwerp=contact.subject,
+        # The CRM keeps unlimited notes; the contract allows 1000 characters.
+        inhoud=contact.notes[:1000],
+        reactie=contact.answer,
+        indicatieContactGelukt=contact.successful,
+        verdereActieOndernomen=bool(taken),
+        taal=contact.language,
+        vertrouwelijk=contact.confidential,
+        plaatsgevondenOp=contact.at,
+    )
+
+
+def betrokkene(contact: Contact, index: int, customer: Customer | None) -> Betrokkene:
+    """Participant `index`; its name is the one given at the contact, else the customer's."""
+    p = contact.participants[index]
+    if p.has_name:
+        naam = contactnaam(p)
+    elif customer is not None and customer.kind != "organisation":
+        naam = contactnaam(customer)
+    else:
+        naam = Contactnaam()
+    organisatie = p.org_name or (customer.org_name if customer is not None else "")
+    return Betrokkene(
+        key=betrokkene_key(contact.id, index),
+        wasPartij=Ref(p.customer) if p.customer else None,
+        hadKlantcontact=Ref(contact.id),
+        digitaleAdressen=[Ref(key) for key, _ in _los_adressen(contact, index)],
+        correspondentieadres=adres(p.address),
+        contactnaam=naam,
+        rol=ROL[p.role],
+        organisatienaam=organisatie,
+        initiator=p.initiated,
+    )
+
+
+def los_digitaal_adres(contact: Contact, index: int, kind: Literal["phone", "email"]) -> DigitaalAdres:
+    """A phone number or e-mail address given once, for the follow-up of this contact only."""
+    return DigitaalAdres(
+        key=los_adres_key(contact.id, index, kind),
+        verstrektDoorBetrokkene=Ref(betrokkene_key(contact.id, index)),
+        adres=getattr(contact.participants[index], kind),
+        soortDigitaalAdres="email" if kind == "email" else "telefoonnummer",
+        omschrijving="Opgegeven bij contact",
+    )
+
+
+def onderwerpobject_zaak(contact: Contact, index: int, register: str = DEFAULT_ZAAK_REGISTER) -> Onderwerpobject:
+    case = contact.cases[index]
+    return Onderwerpobject(
+        key=f"{contact.id}:z{index}",
+        klantcontact=Ref(contact.id),
+        onderwerpobjectidentificator=Identificator(
+            objectId=case.ref,
+            codeObjecttype="zaak",
+            codeRegister=register,
+            codeSoortObjectId="uuid" if case.zaak_uuid else "zaaknummer",
+        ),
+    )
+
+
+def onderwerpobject_vorig(contact: Contact) -> Onderwerpobject:
+    """The earlier contact this one follows up (answers) is its subject."""
+    return Onderwerpobject(
+        key=f"{contact.id}:prev", klantcontact=Ref(contact.id), wasKlantcontact=Ref(contact.follows_up)
+    )
+
+
+def bijlage(contact: Contact, index: int) -> Bijlage:
+    return Bijlage(
+        key=f"{contact.id}:d{index}",
+        wasBijlageVanKlantcontact=Ref(contact.id),
+        bijlageidentificator=Identificator(
+            objectId=contact.documents[index].document_uuid,
+            codeObjecttype="informatieobject",
+            codeRegister="open-zaak",
+            codeSoortObjectId="uuid",
+        ),
+    )
+
+
+def actorklantcontact(contact: Contact, staff_id: str) -> ActorKlantcontact:
+    return ActorKlantcontact(key=f"{contact.id}:{staff_id}", actor=Ref(staff_id), klantcontact=Ref(contact.id))
+
+
+def _los_adressen(contact: Contact, index: int) -> list[Lazy]:
+    p = contact.participants[index]
+    return [
+        (los_adres_key(contact.id, index, kind), partial(los_digitaal_adres, contact, index, kind))
+        for kind in ("phone", "email")
+        if getattr(p, kind)
+    ]
+
+
+def los_adressen_of(contact: Contact) -> list[Lazy]:
+    return [lazy for i in range(len(contact.participants)) for lazy in _los_adressen(contact, i)]
+
+
+def betrokkenen_of(contact: Contact, customers: Mapping[str, Customer]) -> list[Lazy]:
+    return [
+        (betrokkene_key(contact.id, i), partial(betrokkene, contact, i, customers.get(p.customer or "")))
+        for i, p in enumerate(contact.participants)
+    ]
+
+
+def onderwerpobjecten_of(contact: Contact, register: str = DEFAULT_ZAAK_REGISTER) -> list[Lazy]:
+    lazies: list[Lazy] = [
+        (f"{contact.id}:z{i}", partial(onderwerpobject_zaak, contact, i, register)) for i in range(len(contact.cases))
+    ]
+    if contact.follows_up:
+        lazies.append((f"{contact.id}:prev", partial(onderwerpobject_vorig, contact)))
+    return lazies
+
+
+def bijlagen_of(contact: Contact) -> list[Lazy]:
+    return [(f"{contact.id}:d{i}", partial(bijlage, contact, i)) for i in range(len(contact.documents))]
+
+
+def actorklantcontacten_of(contact: Contact) -> list[Lazy]:
+    return [(f"{contact.id}:{s}", partial(actorklantcontact, contact, s)) for s in contact.handled_by]
+
+
+# --- staff, tasks, categories ----------------------------------------------------------------
+
+
+def actor(staff: Staff) -> Actor:
+    soort, code = SOORT_ACTOR[type(staff)]
+    if isinstance(staff, Employee):
+        naam, actief = staff.full_name, staff.active
+        identificatie = Medewerker(functie=staff.function, emailadres=staff.email, telefoonnummer=staff.phone)
+    elif isinstance(staff, Department):
+        naam, actief = staff.name, True
+        identificatie = OrganisatorischeEenheid(
+            omschrijving=staff.description, emailadres=staff.email, telefoonnummer=staff.phone
+        )
+    else:
+        naam, actief = staff.name, True
+        identificatie = GeautomatiseerdeActor(functie=staff.function, omschrijving=staff.description)
+    return Actor(
+        key=staff.id,
+        naam=naam,
+        soortActor=soort,
+        indicatieActief=actief,
+        actoridentificator=Identificator(
+            objectId=staff.id, codeObjecttype=code, codeRegister="crm", codeSoortObjectId="idf"
+        ),
+        actorIdentificatie=identificatie,
+    )
+
+
+def interne_taak(task: Task) -> InterneTaak:
+    return InterneTaak(
+        key=task.id,
+        nummer=task.id,
+        referentienummer=task.id,
+        gevraagdeHandeling=task.action,
+        aanleidinggevendKlantcontact=Ref(task.contact),
+        toegewezenAanActoren=[Ref(a) for a in task.assignees],
+        toelichting=task.note,
+        status=STATUS[task.status],
+        toegewezenOp=task.assigned_at,
+        afgehandeldOp=task.done_at,
+    )
+
+
+def categorie(category: Category) -> Categorie:
+    return Categorie(key=category.id, naam=category.name)
