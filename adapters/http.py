@@ -9,7 +9,9 @@ messages that name the source but never a credential, a query string or a BSN.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +22,10 @@ import orjson
 from adapters.protocol import SourceError, SourceGarbage, SourceRejected, SourceTimeout, SourceUnavailable
 
 log = logging.getLogger("adapters.http")
+
+_RETRYABLE_STATUS = frozenset({502, 503, 504})
+_RETRYABLE_ERRORS = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)
+"""A refused or reset connection: the request did not get an answer and a GET may be repeated."""
 
 AuthHeaders = Callable[[], Mapping[str, str]]
 """Returns the headers that authenticate one request (called per request: tokens can be fresh)."""
@@ -34,6 +40,10 @@ class UpstreamSettings:
     """Total time for one request, connect included."""
     max_connections: int = 20
     headers: Mapping[str, str] = field(default_factory=dict)
+    retries: int = 2
+    """Extra attempts of a GET after a connect error or a 502/503/504 (GETs only: never a write)."""
+    retry_backoff: float = 0.05
+    """Base of the jittered exponential backoff between attempts, in seconds."""
 
 
 class UpstreamClient:
@@ -61,7 +71,8 @@ class UpstreamClient:
             transport=transport,
         )
         self.requests = 0
-        """Requests sent (tests and benchmarks count them)."""
+        """Requests sent, retries included (tests and benchmarks count them)."""
+        self.retried = 0
 
     async def get_json(
         self, path: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
@@ -69,17 +80,30 @@ class UpstreamClient:
         """GET `path` (relative to the base URL) and return the decoded JSON body."""
         if "://" in path or path.startswith("/"):
             raise ValueError("upstream paths are relative to the configured base URL")
-        request_headers = dict(headers or {})
-        if self._auth is not None:
-            request_headers.update(self._auth())
-        self.requests += 1
-        try:
-            response = await self._client.get(path, params=params, headers=request_headers)
-        except httpx.TimeoutException as exc:
-            raise SourceTimeout(f"{self.source}: no answer in time") from exc
-        except httpx.TransportError as exc:
-            raise SourceUnavailable(f"{self.source}: {type(exc).__name__}") from exc
-        return self._decode(response, path)
+        for attempt in range(self.settings.retries + 1):
+            request_headers = dict(headers or {})
+            if self._auth is not None:
+                request_headers.update(self._auth())  # per attempt: a JWT is minted fresh
+            self.requests += 1
+            try:
+                response = await self._client.get(path, params=params, headers=request_headers)
+            except httpx.TimeoutException as exc:
+                raise SourceTimeout(f"{self.source}: no answer in time") from exc  # the deadline is spent
+            except httpx.TransportError as exc:
+                if attempt < self.settings.retries and isinstance(exc, _RETRYABLE_ERRORS):
+                    await self._back_off(attempt)
+                    continue
+                raise SourceUnavailable(f"{self.source}: {type(exc).__name__}") from exc
+            if response.status_code in _RETRYABLE_STATUS and attempt < self.settings.retries:
+                await self._back_off(attempt)
+                continue
+            return self._decode(response, path)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _back_off(self, attempt: int) -> None:
+        self.retried += 1
+        delay = self.settings.retry_backoff * (2**attempt)
+        await asyncio.sleep(random.uniform(delay / 2, delay))  # noqa: S311  # jitter, not cryptography
 
     def _decode(self, response: httpx.Response, path: str) -> Any:
         status = response.status_code

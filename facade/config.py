@@ -59,6 +59,8 @@ class ClientConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     token: SecretStr
+    strict: bool = False
+    """Never give this client a partial answer: a failing source makes every request a 503."""
 
     _resolve_token = field_validator("token", mode="before")(_secret)
 
@@ -76,6 +78,13 @@ class SourceConfig(BaseModel):
     """Part of every object's identity: renaming a source changes its UUIDs."""
     kind: str = Field(min_length=1)
     settings: dict[str, Any] = Field(default_factory=dict)
+    timeout: float = Field(default=10.0, gt=0, le=300)
+    """Seconds one call to this source may take before it is cut off."""
+    failure_threshold: int = Field(default=5, ge=1)
+    cooldown: float = Field(default=30.0, gt=0)
+    cache_size: int = Field(default=10_000, ge=0)
+    cache_ttl: float = Field(default=30.0, ge=0)
+    stale_if_error: float = Field(default=300.0, ge=0)
 
 
 class Settings(BaseModel):
@@ -87,6 +96,10 @@ class Settings(BaseModel):
     """Addresses or networks whose X-Forwarded-Proto/Host headers are honoured."""
     identity_secret: SecretStr
     merge_partijen: bool = True
+    request_deadline: float = Field(default=30.0, gt=0, le=600)
+    """Seconds a whole request may take; sources are cut off earlier when it comes first."""
+    partial_answers: bool = True
+    """False: no request ever gets a partial answer (a failing source is a 503 for everyone)."""
     clients: list[ClientConfig] = Field(min_length=1)
     sources: list[SourceConfig] = Field(min_length=1)
 
@@ -127,6 +140,8 @@ class Settings(BaseModel):
 _ENV_OVERRIDES = {
     "FACADE_PUBLIC_BASE_URL": "public_base_url",
     "FACADE_MERGE_PARTIJEN": "merge_partijen",
+    "FACADE_PARTIAL_ANSWERS": "partial_answers",
+    "FACADE_REQUEST_DEADLINE": "request_deadline",
 }
 
 

@@ -23,6 +23,8 @@ from facade.config import ConfigError, Settings
 from facade.contract.resources import API_PREFIX, API_VERSION, RESOURCES, ResourceDef
 from facade.engine.core import Engine, target_of
 from facade.engine.expand import expand, expand_tree
+from facade.engine.fetching import SourceFailed
+from facade.engine.guard import GuardedAdapter, SourcePolicy, bypass_cache, request_deadline
 from facade.engine.params import parse_query
 from facade.engine.render import Renderer
 from facade.engine.sources import Identities, Source
@@ -38,16 +40,24 @@ def json_response(body: object, status: int = 200) -> Response:
 
 
 def build_engine(settings: Settings) -> Engine:
-    """Create every source's adapter; a bad `kind` or adapter setting is a `ConfigError` naming it."""
+    """Create every source's adapter, guarded; a bad `kind` or setting is a `ConfigError` naming it."""
+    secret = settings.identity_secret.get_secret_value().encode()
     sources = []
     for priority, config in enumerate(settings.sources):
         try:
             adapter = create_adapter(config.kind, config.settings)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"invalid configuration:\n  sources.{priority}.settings ({config.name}): {exc}") from None
-        sources.append(Source(config.name, priority, adapter))
-    codec = IdentityCodec(settings.identity_secret.get_secret_value().encode())
-    return Engine(sources, Identities(codec, sources, settings.merge_partijen))
+        policy = SourcePolicy(
+            timeout=config.timeout,
+            failure_threshold=config.failure_threshold,
+            cooldown=config.cooldown,
+            cache_size=config.cache_size,
+            cache_ttl=config.cache_ttl,
+            stale_if_error=config.stale_if_error,
+        )
+        sources.append(Source(config.name, priority, GuardedAdapter(config.name, adapter, policy, secret)))
+    return Engine(sources, Identities(IdentityCodec(secret), sources, settings.merge_partijen))
 
 
 def _page_link(request: Request, base_url: str, page: int | None) -> str:
@@ -76,8 +86,23 @@ class Api:
     def _begin(self, request: Request) -> str:
         base_url = self.base_urls.base_url(request)
         request.state.base_url = base_url
-        request.state.client = self.auth.authenticate(request).name
+        client = self.auth.authenticate(request)
+        request.state.client = client.name
+        request.state.strict = client.strict or not self.settings.partial_answers
+        request_deadline.set(time.monotonic() + self.settings.request_deadline)
+        bypass_cache.set("no-cache" in request.headers.get("cache-control", "").lower())
         return base_url
+
+    @staticmethod
+    def _respond(body: object, engine_request) -> Response:
+        response = json_response(body)
+        if engine_request.failures:
+            # a partial answer says so: which sources are missing, and the class of reason
+            failed = ", ".join(f"{name};reason={reason}" for name, reason in sorted(engine_request.failures.items()))
+            response.headers["Facade-Incomplete"] = failed
+            names = ", ".join(sorted(engine_request.failures))
+            response.headers["Warning"] = f'299 - "Onvolledig antwoord: niet bevraagd: {names}"'
+        return response
 
     async def root(self, request: Request) -> Response:
         base_url = self.base_urls.base_url(request)
@@ -89,7 +114,7 @@ class Api:
         base_url = self._begin(request)
         query = parse_query(resource, request.query_params.multi_items(), detail=False)
         query = resolve_url_filters(query, base_url, self.url_targets)
-        engine_request = self.engine.request()
+        engine_request = self.engine.request(strict=request.state.strict)
         result = await self.engine.list(engine_request, query)
         renderer = Renderer(self.engine.identities, base_url)
         await renderer.prepare(engine_request.loader, result.nodes)
@@ -107,7 +132,7 @@ class Api:
             "previous": _page_link(request, base_url, query.page - 1) if query.page > 1 else None,
             "results": rendered,
         }
-        return json_response(body)
+        return self._respond(body, engine_request)
 
     async def detail(self, request: Request, resource: ResourceDef, raw_uuid: str) -> Response:
         base_url = self._begin(request)
@@ -116,12 +141,15 @@ class Api:
             value = uuid.UUID(raw_uuid)
         except ValueError:
             raise not_found() from None
-        engine_request = self.engine.request()
+        engine_request = self.engine.request(strict=True)
         node = await self.engine.detail(engine_request, resource, value)
         renderer = Renderer(self.engine.identities, base_url)
         await renderer.prepare(engine_request.loader, [node])
         rendered = renderer.node(node)
-        await expand(engine_request, renderer, [(node, rendered)], expand_tree(query.expand))
+        try:
+            await expand(engine_request, renderer, [(node, rendered)], expand_tree(query.expand))
+        except SourceFailed as failure:
+            raise failure.problem() from failure
         return json_response(rendered)
 
 
@@ -150,6 +178,21 @@ def _endpoints(api: Api, resource: ResourceDef):
     list_endpoint.__name__ = f"list_{resource.name}"
     detail_endpoint.__name__ = f"detail_{resource.name}"
     return list_endpoint, detail_endpoint
+
+
+def _add_health_routes(app: FastAPI, engine: Engine) -> None:
+    """Outside the API prefix, no token, no data: for load balancers and orchestrators."""
+
+    async def healthz(request: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        sources = {s.name: getattr(s.adapter, "status", "up") for s in engine.sources}
+        ready = any(status != "breaker-open" for status in sources.values())
+        return json_response({"status": "ready" if ready else "unavailable", "sources": sources}, 200 if ready else 503)
+
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
 
 
 def _add_schema_routes(app: FastAPI, settings: Settings) -> None:
@@ -198,6 +241,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     _routes(app, api)
     _add_schema_routes(app, settings)
+    _add_health_routes(app, engine)
 
     @app.exception_handler(ProblemError)
     async def on_problem(request: Request, exc: ProblemError) -> Response:

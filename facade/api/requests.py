@@ -21,6 +21,7 @@ _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{
 @dataclass(frozen=True)
 class Client:
     name: str
+    strict: bool = False
 
 
 class BaseUrlPolicy:
@@ -56,7 +57,7 @@ class TokenAuth:
     """`Authorization: Token <token>`, compared in constant time with every configured client."""
 
     def __init__(self, settings: Settings):
-        self.clients = [(c.name, c.token.get_secret_value().encode()) for c in settings.clients]
+        self.clients = [(Client(c.name, c.strict), c.token.get_secret_value().encode()) for c in settings.clients]
 
     def authenticate(self, request: Request) -> Client:
         header = request.headers.get("authorization", "")
@@ -71,9 +72,9 @@ class TokenAuth:
             )
         presented = credentials.strip().encode()
         matched = None
-        for name, token in self.clients:
+        for client, token in self.clients:
             if hmac.compare_digest(presented, token) and scheme.lower() == "token":
-                matched = name
+                matched = client
         if matched is None:
             raise ProblemError(
                 401,
@@ -82,7 +83,7 @@ class TokenAuth:
                 "Ongeldige token.",
                 headers={"WWW-Authenticate": "Token"},
             )
-        return Client(matched)
+        return matched
 
 
 def resolve_url_filters(query: ParsedQuery, base_url: str, targets: dict[str, str]) -> ParsedQuery:

@@ -10,6 +10,7 @@ on those nodes. Adapters never see paging across sources, other sources or faça
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import itertools
 import logging
@@ -54,14 +55,27 @@ def target_of(resource: str, definition_path: tuple[str, ...]) -> str:
 
 
 class Request:
-    """Everything one API request shares: its loader (memo), walker and matcher."""
+    """Everything one API request shares: its loader (memo), walker, matcher and failures."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, strict: bool = False):
         self.engine = engine
         self.identities = engine.identities
-        self.loader = Loader(engine.identities, self.find_partijen)
+        self.strict = strict
+        """No partial answer: a failing source fails the request (503)."""
+        self.failures: dict[str, str] = {}
+        """Sources that failed in a partial answer, by name, with their reason class."""
+        self.loader = Loader(engine.identities, self.find_partijen, self.get_many, self.fail)
         self.walker = Walker(self.loader, self.reverse_lookup)
         self.matcher = Matcher(self.walker)
+
+    def fail(self, failure: Exception) -> None:
+        """A source failed: a strict request fails too; an ordinary one goes on without it."""
+        if not isinstance(failure, SourceFailed) or self.strict:
+            raise failure
+        self.failures.setdefault(failure.source.name, failure.reason)
+
+    async def get_many(self, source: Source, resource: str, keys: list[str]) -> dict:
+        return await call_source(source, source.adapter.get_many(resource, keys))
 
     # --- helpers the loader and walker call back into ----------------------------------------
 
@@ -124,8 +138,23 @@ class Engine:
         self.sources = list(sources)
         self.identities = identities
 
-    def request(self) -> Request:
-        return Request(self)
+    def request(self, strict: bool = False) -> Request:
+        return Request(self, strict)
+
+    @staticmethod
+    async def _each_source(request: Request, plans: list[Plan], work):
+        """Run `work(plan)` for every source concurrently; a failed source drops out (recorded),
+        or fails the request when it is strict."""
+
+        async def one(plan: Plan):
+            try:
+                return plan, await work(plan)
+            except SourceFailed as failure:
+                request.fail(failure)
+                return plan, None
+
+        done = await asyncio.gather(*(one(plan) for plan in plans))
+        return [(plan, result) for plan, result in done if result is not None]
 
     def sources_for(self, resource: str) -> list[Source]:
         return [source for source in self.sources if source.support(resource)]
@@ -133,26 +162,36 @@ class Engine:
     # --- detail ------------------------------------------------------------------------------
 
     async def detail(self, request: Request, resource: ResourceDef, value: uuid.UUID) -> Node:
+        """The object behind a UUID; never partial, and never a 404 while a source that might
+        hold it failed (then 503)."""
         wanted = [(source, resource.name, key) for source, key in self.identities.candidates(resource.name, value)]
         merged_key = self.identities.merged_candidate(resource.name, value)
-        try:
-            loaded, merged = await asyncio.gather(
-                request.loader.load(wanted),
-                request.loader.merged([merged_key] if merged_key else []),
-            )
-        except SourceFailed as failure:
-            raise failure.problem() from failure
+        request.strict = False  # a candidate source failing is only fatal if the object is not found
+        loaded, merged = await asyncio.gather(
+            request.loader.load(wanted),
+            request.loader.merged([merged_key] if merged_key else []),
+        )
+        request.strict = True
         expected = str(value)
-        for item in loaded.values():
-            if item is not None and self.identities.object_uuid(item.source, item.obj) == expected:
-                return item
-        if merged_key and merged.get(merged_key):
-            return merged[merged_key]  # type: ignore[return-value]
-        raise not_found()
+        found: Node | None = next(
+            (i for i in loaded.values() if i is not None and self.identities.object_uuid(i.source, i.obj) == expected),
+            None,
+        )
+        if found is None and merged_key:
+            found = merged.get(merged_key)
+        if request.failures and (found is None or isinstance(found, MergedPartij)):
+            name, reason = next(iter(request.failures.items()))
+            source = next(s for s in self.sources if s.name == name)
+            raise SourceFailed(source, reason).problem()
+        if found is None:
+            raise not_found()
+        return found
 
     # --- list --------------------------------------------------------------------------------
 
     async def list(self, request: Request, query: ParsedQuery) -> ListResult:
+        if is_identity_lookup(query):
+            request.strict = True  # a lookup by BSN/KvK/vestigingsnummer is never partial
         try:
             return await self._list(request, query)
         except SourceFailed as failure:
@@ -232,7 +271,9 @@ class Engine:
                     return items, total
             return await self._all_verified(request, plan, conditions), -1  # -1: holds everything
 
-        first = await asyncio.gather(*(phase_one(plan) for plan in plans))
+        answered = await self._each_source(request, plans, phase_one)
+        plans = [plan for plan, _ in answered]
+        first = [result for _, result in answered]
         counts = [total if total >= 0 else len(items) for items, total in first]
         needed = []
         offset = 0
@@ -252,17 +293,18 @@ class Engine:
                 return verified
             raise _Untrusted(plan)
 
+        by_plan = {id(entry[0]): entry for entry in needed}
         try:
-            parts = await asyncio.gather(*(page_part(*entry) for entry in needed))
+            parts = await self._each_source(request, plans, lambda plan: page_part(*by_plan[id(plan)]))
         except _Untrusted as untrusted:
             log.warning(
                 "source %s applied a filter it declared exact loosely; reading it whole", untrusted.plan.source.name
             )
-            demoted = [
-                Plan(p.source, p.resource, p.pushed, False, p.max_page) if p is untrusted.plan else p for p in plans
-            ]
+            demoted = [dataclasses.replace(p, exact=False) if p is untrusted.plan else p for p in plans]
             return await self._source_ordered(request, query, demoted, conditions)
-        nodes: list[Node] = [item for part in parts for item in part]
+        if len(parts) < len(plans):  # a source failed between its count and its page: answer without it
+            return await self._source_ordered(request, query, [plan for plan, _ in parts], conditions)
+        nodes: list[Node] = [item for _, part in parts for item in part]
         return self._slice_known(query, sum(counts), nodes)
 
     @staticmethod
@@ -294,7 +336,7 @@ class Engine:
             items = await self._all_verified(request, plan, conditions)
             return sorted(items, key=sort_key), len(items)
 
-        results = await asyncio.gather(*(top(plan) for plan in plans))
+        results = [result for _, result in await self._each_source(request, plans, top)]
         merged = sorted((item for items, _ in results for item in items), key=sort_key)
         count = sum(total for _, total in results)
         start = (query.page - 1) * query.page_size
@@ -317,8 +359,8 @@ class Engine:
     # --- partijen merged across sources --------------------------------------------------------
 
     async def _merged_partijen(self, request, plans: list[Plan], conditions) -> list[Node]:
-        answers = await asyncio.gather(*(plan.everything() for plan in plans))
-        candidates = [item for items in answers for item in items]
+        answers = await self._each_source(request, plans, lambda plan: plan.everything())
+        candidates = [item for _, items in answers for item in items]
         request.loader.remember(candidates)
         keys = [key for item in candidates if (key := merge_key(item.obj))]  # type: ignore[arg-type]
         merged = await request.loader.merged(keys)
@@ -335,6 +377,18 @@ class Engine:
             verdict = await request.matcher.matches(nodes, conditions)
             nodes = [node for node, ok in zip(nodes, verdict, strict=True) if ok]
         return nodes
+
+
+def is_identity_lookup(query: ParsedQuery) -> bool:
+    """Does this list look someone up by an identificator (BSN, KvK, vestigingsnummer), directly,
+    through a relation, or by a partij's UUID? Such an answer is never partial."""
+    for condition in query.conditions:
+        name = condition.filter.name
+        if "partijIdentificator" in name or name.startswith("subIdentificatorVan"):
+            return True
+        if condition.filter.op == "is" and target_of(query.resource.name, condition.filter.attribute) == "partijen":
+            return True
+    return False
 
 
 class _Untrusted(Exception):

@@ -27,12 +27,16 @@ class SourceFailed(Exception):
         self.reason = reason
 
     def problem(self) -> ProblemError:
-        status = 504 if self.reason == "timeout" else 502
+        """503 with Retry-After: the answer would be incomplete, so there is none (yet)."""
+        breaker = getattr(self.source.adapter, "breaker", None)
+        retry_after = breaker.retry_after() if breaker is not None and breaker.opened_at is not None else 5
         return ProblemError(
-            status,
-            "source_unavailable" if status == 502 else "source_timeout",
-            "Een bronapplicatie antwoordde niet goed.",
-            f"De bron '{self.source.name}' kon niet worden bevraagd ({self.reason}).",
+            503,
+            "source_unavailable",
+            "Een bronapplicatie is niet beschikbaar.",
+            f"De bron '{self.source.name}' kon niet worden bevraagd ({self.reason}); "
+            "een onvolledig antwoord wordt voor dit verzoek niet gegeven.",
+            headers={"Retry-After": str(retry_after)},
         )
 
 

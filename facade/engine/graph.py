@@ -60,15 +60,27 @@ def _is_empty_value(value) -> bool:
 
 Node = Item | MergedPartij
 
+
+def _done(value):
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
+
+
 Finder = Callable[[Source, list[tuple[str, str]]], Awaitable[list[Partij]]]
+Fetcher = Callable[[Source, str, list[str]], Awaitable[dict]]
+FailureHandler = Callable[[Exception], None]
+"""Called with a `SourceFailed`: raises it again (a strict request) or records it (a partial answer)."""
 
 
 class Loader:
     """Request-scoped, batched, memoized access to objects by key and to merged partijen."""
 
-    def __init__(self, identities: Identities, find_partijen: Finder):
+    def __init__(self, identities: Identities, find_partijen: Finder, fetch: Fetcher, on_failure: FailureHandler):
         self.identities = identities
         self._find_partijen = find_partijen
+        self._get_many = fetch
+        self._on_failure = on_failure
         self._objects: dict[tuple[str, str, str], asyncio.Future[Item | None]] = {}
         self._merged: dict[str, asyncio.Future[MergedPartij | None]] = {}
 
@@ -91,12 +103,18 @@ class Loader:
 
     async def _fetch(self, source: Source, resource: str, keys: list[str]) -> None:
         try:
-            found = await source.adapter.get_many(resource, keys)
+            found = await self._get_many(source, resource, keys)
         except BaseException as exc:
             for key in keys:
                 future = self._objects[(source.name, resource, key)]
                 if not future.done():
                     future.set_exception(exc)
+                    future.exception()  # retrieved below or by a concurrent waiter
+            if isinstance(exc, Exception) and not isinstance(exc, asyncio.CancelledError):
+                self._on_failure(exc)  # raises for a strict request
+                for key in keys:  # recorded: these objects are missing from this answer
+                    self._objects[(source.name, resource, key)] = _done(None)
+                return
             raise
         for key in keys:
             obj = found.get(key)
@@ -140,7 +158,17 @@ class Loader:
             if parts:
                 wanted.append((parts[1], parts[2]))
         sources = [s for s in self.identities.sources if s.support("partijen")]
-        answers = await asyncio.gather(*(self._find_partijen(source, wanted) for source in sources))
+
+        async def find(source: Source) -> list[Partij]:
+            try:
+                return await self._find_partijen(source, wanted)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._on_failure(exc)  # raises for a strict request; else this source is missing
+                return []
+
+        answers = await asyncio.gather(*(find(source) for source in sources))
         grouped: dict[str, list[Item]] = defaultdict(list)
         for source, partijen in zip(sources, answers, strict=True):
             items = [Item(source, partij) for partij in partijen]

@@ -191,13 +191,30 @@ async def test_same_uuids_after_a_restart_and_others_with_another_secret():
     assert HENK_BSN not in first[0].replace("-", "")
 
 
-async def test_a_failing_source_fails_the_request_naming_it():
+async def test_a_failing_source_gives_a_partial_answer_that_says_so():
     async with client_for(app([("crm", crm()), ("zaaksysteem", Broken(crm(SECOND)))])) as client:
-        response = await client.get(f"{API}/klantcontacten")
-    assert response.status_code == 502
-    body = response.json()
-    assert "zaaksysteem" in body["detail"]
+        alone = (await client.get(f"{API}/klantcontacten", params={"kanaal": "telefoon"})).json()
+        response = await client.get(f"{API}/klantcontacten", params={"kanaal": "telefoon"})
+    assert response.status_code == 200
+    assert response.headers["Facade-Incomplete"] == "zaaksysteem;reason=unavailable"
+    assert "zaaksysteem" in response.headers["Warning"]
+    assert response.json()["count"] == alone["count"] > 0
     assert "connection refused" not in response.text
+
+
+async def test_a_lookup_by_bsn_is_never_partial():
+    async with client_for(app([("crm", crm()), ("zaaksysteem", Broken(crm(SECOND)))])) as client:
+        for path, params in (
+            ("partijen", {"partijIdentificator__objectId": HENK_BSN}),
+            ("klantcontacten", {"hadBetrokkene__wasPartij__partijIdentificator__objectId": HENK_BSN}),
+            ("digitaleadressen", {"verstrektDoorPartij__partijIdentificator__objectId": HENK_BSN}),
+        ):
+            response = await client.get(f"{API}/{path}", params=params)
+            assert response.status_code == 503, (path, response.text)
+            assert response.headers["Retry-After"].isdigit()
+            body = response.json()
+            assert body["code"] == "source_unavailable" and "zaaksysteem" in body["detail"]
+            assert HENK_BSN not in response.text
 
 
 async def test_upstream_calls_for_page_five_of_three_sources(third_dataset, record_property):
