@@ -32,6 +32,8 @@ existing applications and stores nothing. Where it deliberately differs from Ope
 * URL-valued filters must point at this API.
 * A partij known in several applications by the same BSN, KvK number or vestigingsnummer is one
   partij (see the README).
+* When a source fails, an ordinary list is answered without it and says so in the
+  `Facade-Incomplete` header; a lookup by identificator or a detail GET is then a 503.
 """.strip()
 
 
@@ -92,6 +94,17 @@ _PROBLEM = {
 }
 
 
+_INCOMPLETE_HEADERS = {
+    "Facade-Incomplete": {
+        "description": "Alleen bij een onvolledig antwoord: de bronnen die niet konden antwoorden, met de soort "
+        "reden, bijvoorbeeld `zaaksysteem;reason=timeout, crm;reason=breaker-open`. Redenen: timeout, "
+        "unavailable, rejected, invalid-response, breaker-open.",
+        "schema": {"type": "string"},
+    },
+    "Warning": {"description": "`299` met dezelfde melding in woorden.", "schema": {"type": "string"}},
+}
+
+
 def _errors(*statuses: int) -> dict[str, Any]:
     return {
         str(status): {
@@ -104,8 +117,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
             (401, "Niet of verkeerd geauthenticeerd."),
             (404, "Niet gevonden."),
             (405, "Methode niet toegestaan."),
-            (502, "Een bronapplicatie antwoordde niet goed."),
-            (504, "Een bronapplicatie antwoordde niet op tijd."),
+            (503, "Een bronapplicatie die het antwoord kan bevatten is niet beschikbaar; zie Retry-After."),
         )
         if status in statuses
     }
@@ -145,8 +157,9 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
         parameters = [_parameter(definition, by_name) for definition in resource.filters.values()]
         expand = [p for p in list_op.get("parameters", []) if p["name"] == "expand"]
         list_op["parameters"] = parameters + _PAGING + expand
-        list_op["responses"].update(_errors(400, 401, 404, 502, 504))
-        detail_op["responses"].update(_errors(400, 401, 404, 502, 504))
+        list_op["responses"].update(_errors(400, 401, 404, 503))
+        list_op["responses"]["200"].setdefault("headers", {}).update(_INCOMPLETE_HEADERS)
+        detail_op["responses"].update(_errors(400, 401, 404, 503))
         document["paths"][list_path] = {"get": list_op}
         document["paths"][detail_path] = {"get": detail_op}
     return document
