@@ -11,6 +11,10 @@ from pathlib import Path
 
 DEMO_TOKEN = "demo-token-0123456789"  # noqa: S105  # the bundled demo's published token, documented in the README
 DEMO_IDENTITY_SECRET = "demo-identity-secret-not-for-production"  # noqa: S105
+DEMO_ZGW_CLIENT = "facade-demo"
+DEMO_ZGW_SECRET = "demo-zgw-secret-not-for-production-0123"  # noqa: S105  # the local ZGW server's demo client
+DEMO_ZGW_PORT = 8001
+DEMO_PROCESSING_LOG_KEY = "demo-processing-log-key-not-for-production"
 
 
 def _configure_logging() -> None:
@@ -62,6 +66,31 @@ def demo_config_path() -> str:
     return str(package_resources.files("facade.demo").joinpath("demo.yaml"))
 
 
+def _serve_demo(host: str, port: int, workers: int) -> int:
+    """Serve the demo: first the local ZGW server (a thread of this process, on loopback), then
+    the façade; the ZGW server stops when the façade does."""
+    import socket
+    import tempfile
+
+    from adapters.zgw.local_server import serve_in_thread
+
+    os.environ.setdefault("FACADE_DEMO_ZGW_SECRET", DEMO_ZGW_SECRET)
+    zgw_port = DEMO_ZGW_PORT
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", DEMO_ZGW_PORT)) == 0:
+            zgw_port = 0  # 8001 is taken: any free port, written into a copy of the demo configuration
+    clients = {DEMO_ZGW_CLIENT: os.environ["FACADE_DEMO_ZGW_SECRET"]}
+    with serve_in_thread(clients=clients, host="127.0.0.1", port=zgw_port) as zgw:
+        print(f"Local ZGW server (Klanten, Contactmomenten, Zaken API): {zgw.base}", flush=True)
+        if zgw.base.endswith(f":{DEMO_ZGW_PORT}"):
+            return _serve(demo_config_path(), host, port, workers)
+        text = Path(demo_config_path()).read_text().replace(f"http://127.0.0.1:{DEMO_ZGW_PORT}", zgw.base)
+        with tempfile.TemporaryDirectory() as folder:
+            config = Path(folder) / "demo.yaml"
+            config.write_text(text)
+            return _serve(str(config), host, port, workers)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="klantinteracties-facade")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -87,10 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         os.environ.setdefault("FACADE_DEMO_TOKEN", DEMO_TOKEN)
         os.environ.setdefault("FACADE_IDENTITY_SECRET", DEMO_IDENTITY_SECRET)
+        os.environ.setdefault("FACADE_PROCESSING_LOG_KEY", DEMO_PROCESSING_LOG_KEY)
         url = f"http://{args.host}:{args.port}/klantinteracties/api/v1/"
         print(f"Klantinteracties façade demo: {url}")
         print(f"Demo token: Authorization: Token {os.environ['FACADE_DEMO_TOKEN']}", flush=True)
-        return _serve(demo_config_path(), args.host, args.port, args.workers)
+        return _serve_demo(args.host, args.port, args.workers)
     return _serve(args.config, args.host, args.port, args.workers)
 
 

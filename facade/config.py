@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -55,19 +55,61 @@ def _secret(value: Any) -> SecretStr:
     return SecretRef.model_validate(value).resolve()
 
 
+class JwtClientConfig(BaseModel):
+    """A ZGW-style bearer JWT (HS256) signed with a shared secret, as KISS can send."""
+
+    model_config = ConfigDict(extra="forbid")
+    client_id: str = Field(min_length=1)
+    secret: SecretStr
+    max_age: float = Field(default=3600, gt=0)
+    """Seconds after its `iat` that a token is still accepted."""
+
+    _resolve_secret = field_validator("secret", mode="before")(_secret)
+
+
+class Permissions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    read: list[str] | Literal["*"] = "*"
+    """The collections this client may read (`*`: all)."""
+    bsn: bool = False
+    """May search by BSN and see BSN values; without it BSN filters are refused and BSNs withheld."""
+
+    @field_validator("read")
+    @classmethod
+    def _known(cls, value):
+        from facade.contract.resources import RESOURCES
+
+        if value != "*":
+            unknown = sorted(set(value) - RESOURCES.keys())
+            if unknown:
+                raise ValueError(f"unknown collection(s): {', '.join(unknown)}")
+        return value
+
+    def may_read(self, resource: str) -> bool:
+        return self.read == "*" or resource in self.read
+
+
 class ClientConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    token: SecretStr
+    token: SecretStr | None = None
+    jwt: JwtClientConfig | None = None
+    permissions: Permissions = Field(default_factory=Permissions)
     strict: bool = False
     """Never give this client a partial answer: a failing source makes every request a 503."""
 
-    _resolve_token = field_validator("token", mode="before")(_secret)
+    @model_validator(mode="after")
+    def _one_credential(self) -> ClientConfig:
+        if (self.token is None) == (self.jwt is None):
+            raise ValueError("give a client exactly one of 'token' or 'jwt'")
+        return self
+
+    _resolve_token = field_validator("token", mode="before")(lambda v: None if v is None else _secret(v))
 
     @field_validator("token")
     @classmethod
-    def _long_enough(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 8:
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 8:
             raise ValueError("a client token must be at least 8 characters")
         return value
 
@@ -87,6 +129,24 @@ class SourceConfig(BaseModel):
     stale_if_error: float = Field(default=300.0, ge=0)
 
 
+class ProcessingLogConfig(BaseModel):
+    """The processing log (verwerkingenlog) of requests that search by or return a BSN."""
+
+    model_config = ConfigDict(extra="forbid")
+    sink: Literal["stdout", "file"] = "stdout"
+    path: Path | None = None
+    key: SecretStr
+    """Key of the BSN hashes in the log; keep it to answer "who looked at my data"."""
+
+    _resolve_key = field_validator("key", mode="before")(_secret)
+
+    @model_validator(mode="after")
+    def _path_for_file(self) -> ProcessingLogConfig:
+        if self.sink == "file" and self.path is None:
+            raise ValueError("sink 'file' needs a 'path'")
+        return self
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -102,6 +162,8 @@ class Settings(BaseModel):
     """False: no request ever gets a partial answer (a failing source is a 503 for everyone)."""
     clients: list[ClientConfig] = Field(min_length=1)
     sources: list[SourceConfig] = Field(min_length=1)
+    processing_log: ProcessingLogConfig | None = None
+    """Where BSN processing is recorded; without it, no client may have the `bsn` permission."""
 
     _resolve_identity = field_validator("identity_secret", mode="before")(_secret)
 
@@ -127,6 +189,12 @@ class Settings(BaseModel):
         for entry in value:
             ipaddress.ip_network(entry, strict=False)
         return value
+
+    @model_validator(mode="after")
+    def _bsn_needs_a_log(self) -> Settings:
+        if self.processing_log is None and any(c.permissions.bsn for c in self.clients):
+            raise ValueError("clients with the 'bsn' permission need a 'processing_log'")
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:

@@ -19,6 +19,7 @@ from facade.identity import IdentityCodec
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Token {TOKEN}"}
 IDENTITY_SECRET = "test-identity-secret-0123456789"
+PROCESSING_LOG_KEY = "test-processing-log-key-0123456789"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 API = "http://testserver/klantinteracties/api/v1"
 
@@ -26,7 +27,8 @@ API = "http://testserver/klantinteracties/api/v1"
 def settings(sources: Sequence[dict] | None = None, **overrides) -> Settings:
     raw = {
         "identity_secret": SecretStr(IDENTITY_SECRET),
-        "clients": [{"name": "tests", "token": SecretStr(TOKEN)}],
+        "clients": [{"name": "tests", "token": SecretStr(TOKEN), "permissions": {"bsn": True}}],
+        "processing_log": {"sink": "stdout", "key": SecretStr(PROCESSING_LOG_KEY)},
         "sources": list(sources or [{"name": "crm", "kind": "crm_stub", "settings": {}}]),
         **overrides,
     }

@@ -17,18 +17,19 @@ from starlette.responses import HTMLResponse, Response
 
 from adapters.registry import create_adapter
 from facade.api.openapi import build_openapi
+from facade.api.privacy import ProcessingLog, bsns_in, refuse_bsn_search, searched_bsns, searches_by_bsn, withhold_bsns
 from facade.api.problems import problem_for_status, problem_response
-from facade.api.requests import BaseUrlPolicy, TokenAuth, resolve_url_filters
+from facade.api.requests import BaseUrlPolicy, Client, ClientAuth, resolve_url_filters
 from facade.config import ConfigError, Settings
 from facade.contract.resources import API_PREFIX, API_VERSION, RESOURCES, ResourceDef
 from facade.engine.core import Engine, target_of
 from facade.engine.expand import expand, expand_tree
-from facade.engine.fetching import SourceFailed
+from facade.engine.fetching import SourceFailed, sources_asked
 from facade.engine.guard import GuardedAdapter, SourcePolicy, bypass_cache, request_deadline
-from facade.engine.params import parse_query
+from facade.engine.params import ParsedQuery, parse_query
 from facade.engine.render import Renderer
 from facade.engine.sources import Identities, Source
-from facade.errors import ProblemError, not_found
+from facade.errors import InvalidParam, ProblemError, not_found
 from facade.identity import IdentityCodec
 
 log = logging.getLogger("facade.api")
@@ -75,7 +76,13 @@ class Api:
         self.settings = settings
         self.engine = engine
         self.base_urls = BaseUrlPolicy(settings)
-        self.auth = TokenAuth(settings)
+        self.auth = ClientAuth(settings)
+        log_config = settings.processing_log
+        self.processing_log = (
+            ProcessingLog(log_config.key.get_secret_value().encode(), log_config.sink, log_config.path)
+            if log_config
+            else None
+        )
         self.url_targets = {
             name: target_of(resource.name, definition.attribute)
             for resource in RESOURCES.values()
@@ -83,15 +90,45 @@ class Api:
             if definition.type == "uri"
         }
 
-    def _begin(self, request: Request) -> str:
+    def _begin(self, request: Request, resource: ResourceDef) -> tuple[str, Client]:
         base_url = self.base_urls.base_url(request)
         request.state.base_url = base_url
         client = self.auth.authenticate(request)
         request.state.client = client.name
+        if not client.permissions.may_read(resource.name):
+            raise _forbidden(f"Deze client mag '{resource.name}' niet lezen.")
         request.state.strict = client.strict or not self.settings.partial_answers
         request_deadline.set(time.monotonic() + self.settings.request_deadline)
         bypass_cache.set("no-cache" in request.headers.get("cache-control", "").lower())
-        return base_url
+        sources_asked.set(set())
+        return base_url, client
+
+    @staticmethod
+    def _check_query(client: Client, query: ParsedQuery) -> None:
+        for path in query.expand:
+            target = _expand_target(query.resource.name, path)
+            if not client.permissions.may_read(target):
+                raise _forbidden(f"Deze client mag '{target}' niet lezen (expand={path}).")
+        if not client.permissions.bsn and searches_by_bsn(query):
+            raise refuse_bsn_search()
+
+    def _privacy(self, request: Request, client: Client, query: ParsedQuery, body: object) -> None:
+        """Write the processing-log record, then withhold BSNs from a client that may not see them."""
+        searched = searched_bsns(query)
+        returned = bsns_in(body)
+        if (searched or returned) and self.processing_log is not None:
+            self.processing_log.record(
+                request_id=request.state.request_id,
+                client=client.name,
+                operation=f"{request.method} {_route_of(request)}",
+                purpose=request.headers.get("doelbinding"),
+                sources=sorted(sources_asked.get() or ()),
+                searched=searched,
+                returned=returned if client.permissions.bsn else set(),
+                status=200,
+            )
+        if not client.permissions.bsn:
+            withhold_bsns(body)
 
     @staticmethod
     def _respond(body: object, engine_request) -> Response:
@@ -111,8 +148,9 @@ class Api:
         return json_response({name: f"{base_url}{API_PREFIX}/{name}" for name in names})
 
     async def list(self, request: Request, resource: ResourceDef) -> Response:
-        base_url = self._begin(request)
+        base_url, client = self._begin(request, resource)
         query = parse_query(resource, request.query_params.multi_items(), detail=False)
+        self._check_query(client, query)
         query = resolve_url_filters(query, base_url, self.url_targets)
         engine_request = self.engine.request(strict=request.state.strict)
         result = await self.engine.list(engine_request, query)
@@ -132,11 +170,13 @@ class Api:
             "previous": _page_link(request, base_url, query.page - 1) if query.page > 1 else None,
             "results": rendered,
         }
+        self._privacy(request, client, query, body)
         return self._respond(body, engine_request)
 
     async def detail(self, request: Request, resource: ResourceDef, raw_uuid: str) -> Response:
-        base_url = self._begin(request)
+        base_url, client = self._begin(request, resource)
         query = parse_query(resource, request.query_params.multi_items(), detail=True)
+        self._check_query(client, query)
         try:
             value = uuid.UUID(raw_uuid)
         except ValueError:
@@ -150,7 +190,17 @@ class Api:
             await expand(engine_request, renderer, [(node, rendered)], expand_tree(query.expand))
         except SourceFailed as failure:
             raise failure.problem() from failure
+        self._privacy(request, client, query, rendered)
         return json_response(rendered)
+
+
+def _forbidden(detail: str) -> ProblemError:
+    return ProblemError(403, "permission_denied", "U heeft geen toestemming om deze actie uit te voeren.", detail)
+
+
+def _expand_target(resource: str, path: str) -> str:
+    """The resource an expand path ends in (`hadBetrokkenen.wasPartij` on klantcontacten: partijen)."""
+    return target_of(resource, tuple(path.split(".")))
 
 
 def _routes(app: FastAPI, api: Api) -> None:
@@ -224,6 +274,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        if api.processing_log is not None:
+            api.processing_log.close()
         for source in engine.sources:
             try:
                 await source.adapter.aclose()
@@ -265,7 +317,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         started = time.perf_counter()
         request.state.request_id = str(uuid.uuid4())
         try:
-            response = await call_next(request)
+            response = _over_limits(request) or await call_next(request)
         except Exception as exc:  # the handler above answered; log the type, never the values
             log.error("unhandled %s", type(exc).__name__)
             response = problem_response(request, problem_for_status(500))
@@ -284,6 +336,27 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return response
 
     return app
+
+
+MAX_QUERY_LENGTH = 4096
+MAX_BODY_BYTES = 64 * 1024
+
+
+def _over_limits(request: Request) -> Response | None:
+    """A query string or body too large for any honest read request: refused before routing."""
+    if len(request.scope.get("query_string", b"")) > MAX_QUERY_LENGTH:
+        problem = ProblemError(
+            400,
+            "invalid",
+            "Invalid input.",
+            "",
+            [InvalidParam("nonFieldErrors", "query_too_long", f"De query is langer dan {MAX_QUERY_LENGTH} tekens.")],
+        )
+        return problem_response(request, problem)
+    length = request.headers.get("content-length", "0")
+    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        return problem_response(request, problem_for_status(413, f"Een body is hoogstens {MAX_BODY_BYTES} bytes."))
+    return None
 
 
 def _route_of(request: Request) -> str:

@@ -37,6 +37,47 @@ existing applications and stores nothing. Where it deliberately differs from Ope
 """.strip()
 
 
+_ADDRESS_SCHEMAS = ("PartijBezoekadres", "PartijCorrespondentieadres", "Bezoekadres", "BetrokkeneCorrespondentieadres")
+EMPTY_STRING_FIELDS: dict[str, tuple[str, ...]] = {
+    **{name: ("postcode", "nummeraanduidingId", "land") for name in _ADDRESS_SCHEMAS},
+    "DigitaalAdres": ("referentie",),
+    "Klantcontact": ("hoofdOnderwerpType",),
+    "Medewerker": ("telefoonnummer", "emailadres"),
+    "OrganisatorischeEenheid": ("telefoonnummer", "emailadres"),
+}
+"""Optional strings answered as "" although their pattern/format forbids it, as Open Klant does (ADR 3)."""
+
+
+def as_really_implemented(document: dict[str, Any]) -> dict[str, Any]:
+    """The contract's schemas as we (and Open Klant) really answer, for validators to check:
+    "" where ADR 3 says so; `oneOf`+discriminator as `anyOf` (the kinds' schemas overlap, so a
+    validator that ignores the discriminator would reject every valid partij); and an OAS 3.0
+    `{allOf: [$ref], nullable: true}` as "the object or null"."""
+    schemas = document["components"]["schemas"]
+    for name, fields in EMPTY_STRING_FIELDS.items():
+        for field in fields:
+            original = schemas[name]["properties"][field]
+            schemas[name]["properties"][field] = {"anyOf": [original, {"type": "string", "maxLength": 0}]}
+    for schema in schemas.values():
+        if "oneOf" in schema:
+            schema["anyOf"] = schema.pop("oneOf")
+            schema.pop("discriminator", None)
+    _nullable_refs(document)
+    return document
+
+
+def _nullable_refs(node: Any) -> None:
+    if isinstance(node, dict):
+        for value in node.values():
+            _nullable_refs(value)
+        if node.get("nullable") and "allOf" in node:
+            all_of = node.pop("allOf")
+            node["anyOf"] = [{"allOf": all_of}, {"enum": [None], "nullable": True}]
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_refs(value)
+
+
 @cache
 def _upstream() -> dict[str, Any]:
     text = package_resources.files("facade.contract").joinpath("openklant-0.9.0.openapi.yaml").read_text()
@@ -45,6 +86,8 @@ def _upstream() -> dict[str, Any]:
 
 def _parameter(definition: FilterDef, upstream: dict[str, dict]) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "boolean" if definition.type == "boolean" else "string"}
+    if definition.type != "boolean":
+        schema["minLength"] = 1  # an empty filter value is refused (ADR 5)
     if definition.type in ("uuid", "uri", "date", "date-time"):
         schema["format"] = definition.type
     if definition.enum:
@@ -124,7 +167,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
 
 
 def build_openapi(settings: Settings) -> dict[str, Any]:
-    upstream = copy.deepcopy(_upstream())
+    upstream = as_really_implemented(copy.deepcopy(_upstream()))
     document: dict[str, Any] = {
         "openapi": upstream["openapi"],
         "info": {**upstream["info"], "version": API_VERSION, "description": DIFFERENCES},

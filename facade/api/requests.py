@@ -5,12 +5,14 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import re
+import time
 import uuid
 from dataclasses import dataclass
 
+import jwt
 from starlette.requests import Request
 
-from facade.config import Settings
+from facade.config import Permissions, Settings
 from facade.contract.resources import API_PREFIX
 from facade.engine.params import Condition, ParsedQuery
 from facade.errors import InvalidParam, ProblemError, validation_error
@@ -21,6 +23,7 @@ _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{
 @dataclass(frozen=True)
 class Client:
     name: str
+    permissions: Permissions
     strict: bool = False
 
 
@@ -53,37 +56,51 @@ class BaseUrlPolicy:
         return f"{scheme}://{host}"
 
 
-class TokenAuth:
-    """`Authorization: Token <token>`, compared in constant time with every configured client."""
+class ClientAuth:
+    """`Authorization: Token <token>`, or `Bearer <JWT>` (HS256 with a `client_id` claim, as KISS
+    sends); secrets are compared in constant time, a JWT's signature and age are checked."""
 
     def __init__(self, settings: Settings):
-        self.clients = [(Client(c.name, c.strict), c.token.get_secret_value().encode()) for c in settings.clients]
+        self.tokens: list[tuple[Client, bytes]] = []
+        self.jwt_clients: dict[str, tuple[Client, bytes, float]] = {}
+        for config in settings.clients:
+            client = Client(config.name, config.permissions, config.strict)
+            if config.token is not None:
+                self.tokens.append((client, config.token.get_secret_value().encode()))
+            if config.jwt is not None:
+                secret = config.jwt.secret.get_secret_value().encode()
+                self.jwt_clients[config.jwt.client_id] = (client, secret, config.jwt.max_age)
 
     def authenticate(self, request: Request) -> Client:
         header = request.headers.get("authorization", "")
         scheme, _, credentials = header.partition(" ")
         if not header:
-            raise ProblemError(
-                401,
-                "not_authenticated",
-                "Authenticatiegegevens zijn niet opgegeven.",
-                "Authenticatiegegevens zijn niet opgegeven.",
-                headers={"WWW-Authenticate": "Token"},
-            )
+            raise _unauthenticated("not_authenticated", "Authenticatiegegevens zijn niet opgegeven.")
+        if scheme.lower() == "bearer" and self.jwt_clients:
+            return self._bearer(credentials.strip())
         presented = credentials.strip().encode()
         matched = None
-        for client, token in self.clients:
+        for client, token in self.tokens:
             if hmac.compare_digest(presented, token) and scheme.lower() == "token":
                 matched = client
         if matched is None:
-            raise ProblemError(
-                401,
-                "authentication_failed",
-                "Ongeldige token.",
-                "Ongeldige token.",
-                headers={"WWW-Authenticate": "Token"},
-            )
+            raise _unauthenticated("authentication_failed", "Ongeldige token.")
         return matched
+
+    def _bearer(self, token: str) -> Client:
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            client, secret, max_age = self.jwt_clients[str(claims.get("client_id"))]
+            claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["iat"]}, leeway=60)
+        except (jwt.PyJWTError, KeyError, TypeError):
+            raise _unauthenticated("authentication_failed", "Ongeldige token.") from None
+        if not isinstance(claims["iat"], int | float) or time.time() - claims["iat"] > max_age:
+            raise _unauthenticated("authentication_failed", "Het token is verlopen.")
+        return client
+
+
+def _unauthenticated(code: str, message: str) -> ProblemError:
+    return ProblemError(401, code, message, message, headers={"WWW-Authenticate": "Token"})
 
 
 def resolve_url_filters(query: ParsedQuery, base_url: str, targets: dict[str, str]) -> ParsedQuery:

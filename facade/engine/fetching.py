@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,8 +41,14 @@ class SourceFailed(Exception):
         )
 
 
+sources_asked: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("sources_asked", default=None)
+"""Names of the sources one API request asked (for the processing log)."""
+
+
 async def call_source(source: Source, coroutine):
     """Await an adapter call; anything it raises becomes a `SourceFailed` naming the source."""
+    if (asked := sources_asked.get()) is not None:
+        asked.add(source.name)
     try:
         return await coroutine
     except SourceError as exc:

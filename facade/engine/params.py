@@ -26,6 +26,10 @@ _FALSE = {"false", "0"}
 
 Value = str | bool | dt.date | dt.datetime | uuid.UUID | tuple[str, ...]
 
+MAX_EXPAND_DEPTH = 3
+MAX_LIST_VALUES = 20
+"""Most values in one list-valued parameter (`expand`, a comma-separated filter)."""
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -76,7 +80,10 @@ def _parse_value(definition: FilterDef, raw: str) -> Value:
         choices = ", ".join(definition.enum)
         raise _invalid(name, "invalid_choice", f"Selecteer een geldige keuze. Kies uit: {choices}.")
     if definition.op == "any_of":
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
+        values = tuple(part.strip() for part in raw.split(",") if part.strip())
+        if len(values) > MAX_LIST_VALUES:
+            raise _invalid(name, "too_many_values", f"Geef hoogstens {MAX_LIST_VALUES} waarden.")
+        return values
     return raw
 
 
@@ -84,16 +91,17 @@ def parse_expand(resource: ResourceDef, values: Sequence[str]) -> frozenset[str]
     """Comma-separated or repeated; a dotted value implies its parents; empty means nothing."""
     requested: set[str] = set()
     unknown: list[str] = []
-    for value in values:
-        for part in value.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if part not in resource.expand:
-                unknown.append(part)
-                continue
-            pieces = part.split(".")
-            requested.update(".".join(pieces[: i + 1]) for i in range(len(pieces)))
+    parts = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    if len(parts) > MAX_LIST_VALUES:
+        raise _invalid("expand", "too_many_values", f"Geef hoogstens {MAX_LIST_VALUES} waarden voor expand.")
+    for part in parts:
+        if part.count(".") >= MAX_EXPAND_DEPTH:
+            raise _invalid("expand", "max_depth", f"Expand gaat hoogstens {MAX_EXPAND_DEPTH} niveaus diep.")
+        if part not in resource.expand:
+            unknown.append(part)
+            continue
+        pieces = part.split(".")
+        requested.update(".".join(pieces[: i + 1]) for i in range(len(pieces)))
     if unknown:
         choices = ", ".join(resource.expand)
         raise validation_error(

@@ -13,7 +13,8 @@ BSNS = ("999993653", "999990019")
 def test_log_output_of_a_run_with_bsns_and_secrets(tmp_path):
     config = {
         "identity_secret": {"env": "T_IDENTITY"},
-        "clients": [{"name": "portaal", "token": {"env": "T_TOKEN"}}],
+        "clients": [{"name": "portaal", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True}}],
+        "processing_log": {"sink": "stdout", "key": {"env": "T_IDENTITY"}},
         "sources": [{"name": "crm", "kind": "crm_stub"}],
     }
     log_file = tmp_path / "facade.log"

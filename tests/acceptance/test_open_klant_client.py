@@ -25,7 +25,8 @@ pytestmark = pytest.mark.skipif(
 def test_open_klant_client_journeys(tmp_path):
     config = {
         "identity_secret": {"env": "T_IDENTITY"},
-        "clients": [{"name": "open-klant-client", "token": {"env": "T_TOKEN"}}],
+        "clients": [{"name": "open-klant-client", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True}}],
+        "processing_log": {"sink": "stdout", "key": {"env": "T_IDENTITY"}},
         "sources": [{"name": "crm", "kind": "crm_stub"}],
     }
     with running_facade(config, {"T_IDENTITY": IDENTITY_SECRET, "T_TOKEN": TOKEN}, tmp_path) as base:

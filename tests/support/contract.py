@@ -1,6 +1,7 @@
 """Validate responses against the contract (Open Klant's 0.9.0 OpenAPI document).
 
-With exactly one documented exception (docs/decisions/0003-empty-strings.md): like a real
+With exactly one documented exception (docs/decisions/0003-empty-strings.md, the list is
+`facade.api.openapi.EMPTY_STRING_FIELDS`): like a real
 Open Klant, we answer "" for the optional strings whose pattern forbids "" (address
 `postcode`, `land`, `nummeraanduidingId`; digitaal adres `referentie`; a medewerker's or
 eenheid's `telefoonnummer`/`emailadres`). The polymorphic `oneOf`s become `anyOf`, because
@@ -20,13 +21,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-_ADDRESS_SCHEMAS = ("PartijBezoekadres", "PartijCorrespondentieadres", "Bezoekadres", "BetrokkeneCorrespondentieadres")
-_EMPTY_ALLOWED = {
-    **{name: ("postcode", "nummeraanduidingId", "land") for name in _ADDRESS_SCHEMAS},
-    "DigitaalAdres": ("referentie",),
-    "Medewerker": ("telefoonnummer", "emailadres"),
-    "OrganisatorischeEenheid": ("telefoonnummer", "emailadres"),
-}
+from facade.api.openapi import as_really_implemented
 
 
 def contract_document() -> dict[str, Any]:
@@ -36,31 +31,7 @@ def contract_document() -> dict[str, Any]:
 
 @cache
 def _patched() -> dict[str, Any]:
-    document = copy.deepcopy(contract_document())
-    schemas = document["components"]["schemas"]
-    for name, fields in _EMPTY_ALLOWED.items():
-        for field in fields:
-            original = schemas[name]["properties"][field]
-            schemas[name]["properties"][field] = {"anyOf": [original, {"type": "string", "maxLength": 0}]}
-    for schema in schemas.values():
-        if "oneOf" in schema:
-            schema["anyOf"] = schema.pop("oneOf")
-            schema.pop("discriminator", None)
-    _nullable_refs(document)
-    return document
-
-
-def _nullable_refs(node: Any) -> None:
-    """`{allOf: [$ref], nullable: true}` means "the referenced object or null" in OAS 3.0."""
-    if isinstance(node, dict):
-        for value in node.values():
-            _nullable_refs(value)
-        if node.get("nullable") and "allOf" in node:
-            all_of = node.pop("allOf")
-            node["anyOf"] = [{"allOf": all_of}, {"enum": [None], "nullable": True}]
-    elif isinstance(node, list):
-        for value in node:
-            _nullable_refs(value)
+    return as_really_implemented(copy.deepcopy(contract_document()))
 
 
 @cache
