@@ -22,6 +22,9 @@ import orjson
 from adapters.protocol import SourceError, SourceGarbage, SourceRejected, SourceTimeout, SourceUnavailable
 
 log = logging.getLogger("adapters.http")
+# httpx logs every request URL, query string included, at INFO: a BSN filter would land in the log.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 _RETRYABLE_STATUS = frozenset({502, 503, 504})
 _RETRYABLE_ERRORS = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)

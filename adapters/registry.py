@@ -13,6 +13,8 @@ AdapterFactory = Callable[[Mapping[str, Any]], Adapter]
 # kind -> "module:factory"; imported lazily so an unused adapter's dependencies are not needed.
 BUILTIN_KINDS: dict[str, str] = {
     "crm_stub": "adapters.crm_stub.adapter:from_settings",
+    "zgw": "adapters.zgw.adapter:from_settings",
+    "klantinteracties": "adapters.klantinteracties.adapter:from_settings",
 }
 
 

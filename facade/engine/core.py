@@ -19,13 +19,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from facade.contract.resources import RESOURCES, ResourceDef
+from facade.contract.resources import ResourceDef
 from facade.engine.fetching import Plan, SourceFailed, call_source, make_plan
 from facade.engine.filtering import Matcher
 from facade.engine.graph import Item, Loader, MergedPartij, Node
 from facade.engine.params import Condition, ParsedQuery
 from facade.engine.paths import Walker, relation_target
-from facade.engine.sources import Identities, Source, merge_key, merge_key_parts
+from facade.engine.sources import Identities, Source, merge_key
 from facade.errors import not_found
 from mapping.ki import Partij
 
@@ -399,6 +399,3 @@ class _Untrusted(Exception):
 def _is_sorted(items: list[Item], field: str) -> bool:
     moments = [getattr(item.obj, field) or _EPOCH for item in items]
     return all(a >= b for a, b in itertools.pairwise(moments))
-
-
-__all__ = ["RESOURCES", "Engine", "ListResult", "Request", "merge_key_parts"]

@@ -97,7 +97,7 @@ class Plan:
             items.extend(Item(self.source, record) for record in accepted)
             if len(page.records) < want:
                 break
-        return items, total
+        return _unique(items), total
 
     async def everything(self) -> list[Item]:
         """All records matching the pushed filters, reading pages concurrently when the total is known."""
@@ -105,7 +105,7 @@ class Plan:
         if len(first) < self.max_page:
             return first
         if total is None:
-            return first + await self._sequential_from(len(first))
+            return _unique(first + await self._sequential_from(len(first)))
         semaphore = asyncio.Semaphore(_PAGE_CONCURRENCY)
 
         async def one(offset: int) -> list[Item]:
@@ -117,7 +117,7 @@ class Plan:
         items = first + [item for page in pages for item in page]
         if len(items) % self.max_page == 0:  # the total was too low: read on until a short page
             items += await self._sequential_from(len(items))
-        return items
+        return _unique(items)
 
     async def _sequential_from(self, offset: int) -> list[Item]:
         items: list[Item] = []
@@ -126,6 +126,18 @@ class Plan:
             items.extend(page)
             if len(page) < self.max_page:
                 return items
+
+
+def _unique(items: list[Item]) -> list[Item]:
+    """One item per record: an application can list a record twice (Open Klant does, for a
+    filter through a to-many relation)."""
+    seen: set[str] = set()
+    unique = []
+    for item in items:
+        if item.obj.key not in seen:
+            seen.add(item.obj.key)
+            unique.append(item)
+    return unique
 
 
 def pushdown_name(condition: Condition) -> str:

@@ -7,7 +7,6 @@ which needs its identificators); `render` then builds the dicts without further 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -18,7 +17,7 @@ from facade.contract.resources import API_PREFIX
 from facade.engine.graph import Item, Loader, MergedPartij, Node
 from facade.engine.paths import relation_target
 from facade.engine.sources import Identities, Source
-from facade.identity import KeySpace, TextKey
+from facade.identity import KeySpace
 from mapping.ki import (
     CategorieRef,
     CategorieRelatieRef,
@@ -30,8 +29,6 @@ from mapping.ki import (
     Persoon,
     Ref,
 )
-
-_CONTACTPERSOON_FORMAT = TextKey(name="contactpersoon")
 
 
 def _fields(model: BaseModel) -> Iterator[tuple[str, Any]]:
@@ -127,15 +124,23 @@ class Renderer:
         naam = ident.contactnaam.volledige_naam if ident.contactnaam else ""
         contactnaam = self._value(source, "partijen", ("partijIdentificatie", "contactnaam"), ident.contactnaam)
         if isinstance(ident, Contactpersoon):
-            space = KeySpace(source.name, "contactpersoon", _CONTACTPERSOON_FORMAT)
             return {
-                "uuid": self.identities.codec.encode(space, partij.key),
+                "uuid": self._contactpersoon_uuid(source, partij.key),
                 "werkteVoorPartij": self.ref(source, "partijen", ident.werkteVoorPartij),
                 "contactnaam": contactnaam,
                 "volledigeNaam": naam,
             }
         assert isinstance(ident, Persoon)
         return {"contactnaam": contactnaam, "volledigeNaam": naam}
+
+    def _contactpersoon_uuid(self, source: Source, key: str) -> str | None:
+        """The contactpersoon part has a UUID of its own in Open Klant: derived from the partij's
+        key in a key space of its own, with the partij's key formats."""
+        for space in source.spaces.get("partijen", ()):
+            encoded = self.identities.codec.encode(KeySpace(source.name, "contactpersoon", space.format), key)
+            if encoded is not None:
+                return encoded
+        return None
 
     def object(self, source: Source, obj: KIObject, uuid: str | None = None) -> dict[str, Any]:
         resource = obj.resource
@@ -189,6 +194,3 @@ class Renderer:
         if isinstance(node, MergedPartij):
             return self.merged(node)
         return self.object(node.source, node.obj)
-
-
-__all__ = ["Renderer", "dataclasses", "node_items", "walk_refs"]
