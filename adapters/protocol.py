@@ -52,7 +52,6 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 from facade.identity import KeyFormat, TextKey
 from mapping.ki import KIObject, Partij
@@ -132,9 +131,14 @@ class SourceGarbage(SourceError):
 
 
 class Adapter(ABC):
-    """Base class of every adapter. Subclasses set `resources` and implement the two reads."""
+    """Base class of every adapter. Subclasses set `resources` and implement the two reads.
 
-    resources: ClassVar[Mapping[str, ResourceSupport]] = {}
+    `resources` may be a class attribute or, when what an adapter serves depends on its
+    settings (which APIs are configured), set per instance in `__init__`; the engine reads it
+    from the instance once, at start-up.
+    """
+
+    resources: Mapping[str, ResourceSupport] = {}  # read-only by convention
 
     @abstractmethod
     async def list(self, query: ListQuery) -> ListPage:

@@ -211,8 +211,6 @@ class Engine:
             result = await self._time_ordered(request, query, plans, conditions)
         else:
             result = await self._source_ordered(request, query, plans, conditions)
-        for plan in plans:
-            request.loader.remember(plan.related)  # what sources returned along: no second fetch
         return result
 
     async def _plans(
@@ -230,7 +228,7 @@ class Engine:
             keys = {i: found.get(source.name, frozenset()) for i, found in zip(identity_at, per_condition, strict=True)}
             if any(not k for k in keys.values()):
                 continue  # the object named by a uuid/url filter cannot be in this source
-            plans.append(make_plan(source, resource, conditions, keys, expand))
+            plans.append(make_plan(source, resource, conditions, keys, expand, request.loader.remember))
         return plans
 
     async def _verified(self, request: Request, items: list[Item], conditions: list[Condition]) -> list[Item]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
 from facade.engine.graph import Item
@@ -73,8 +73,9 @@ class Plan:
     """Every condition is pushed down and declared exact: counts and offsets can be trusted."""
     max_page: int
     expand: frozenset[str] = frozenset()
-    related: list[Item] = field(default_factory=list)
-    """Objects the source returned along with its records; the engine remembers them."""
+    remember: Callable[[list[Item]], None] | None = None
+    """Where objects the source returned along with its records go (the request's loader), at
+    once: re-checking filters and expanding then need not fetch them again."""
 
     async def window(self, offset: int, limit: int) -> tuple[list[Item], int | None]:
         """Records [offset, offset+limit) in the source's order, and its total if known."""
@@ -84,7 +85,8 @@ class Plan:
             want = min(limit - len(items), self.max_page)
             query = ListQuery(self.resource, self.pushed, offset + len(items), want, self.expand)
             page = await call_source(self.source, self.source.adapter.list(query))
-            self.related.extend(Item(self.source, r) for r in page.related if self.source.accepts(r))
+            if page.related and self.remember is not None:
+                self.remember([Item(self.source, r) for r in page.related if self.source.accepts(r)])
             total = page.total if page.total is not None else total
             accepted = [r for r in page.records if r.resource == self.resource and self.source.accepts(r)]
             if len(accepted) < len(page.records):
@@ -152,6 +154,7 @@ def make_plan(
     conditions: list[Condition],
     identity_keys: Mapping[int, frozenset[str]],
     expand: frozenset[str] = frozenset(),
+    remember: Callable[[list[Item]], None] | None = None,
 ) -> Plan:
     """Which conditions this source applies itself; `identity_keys` holds the keys per `is` condition."""
     support = source.support(resource)
@@ -171,4 +174,4 @@ def make_plan(
         else:
             pushed[name] = condition.value  # type: ignore[assignment]
         exact = exact and how is Pushdown.EXACT
-    return Plan(source, resource, pushed, exact, support.max_page, expand)
+    return Plan(source, resource, pushed, exact, support.max_page, expand, remember)

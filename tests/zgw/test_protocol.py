@@ -1,0 +1,95 @@
+"""Settings, the ZGW JWT, and the local server's strictness (what a real ZGW API refuses)."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import jwt
+import pytest
+
+from adapters.zgw.jwt import ZgwJwt
+from adapters.zgw.settings import parse
+from tests.zgw.support import CLIENT_ID, SECRET, SECRET_ENV, api_settings, zgw_settings
+
+
+def test_jwt_claims_and_signature():
+    token = ZgwJwt(CLIENT_ID, SECRET, user_id="u1", user_representation="KCC").token(now=1_700_000_000)
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert claims == {
+        "iss": CLIENT_ID,
+        "iat": 1_700_000_000,
+        "client_id": CLIENT_ID,
+        "user_id": "u1",
+        "user_representation": "KCC",
+    }
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, "another-secret-0123456789-abcdefghijkl", algorithms=["HS256"])
+
+
+def test_jwt_is_minted_fresh():
+    auth = ZgwJwt(CLIENT_ID, SECRET)
+    claims = jwt.decode(auth()["Authorization"].removeprefix("Bearer "), SECRET, algorithms=["HS256"])
+    assert abs(claims["iat"] - time.time()) < 5
+    assert SECRET not in repr(auth)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (zgw_settings("http://x") | {"colour": "blue"}, "zgw: unknown setting 'colour'"),
+        (
+            {"klanten": api_settings("http://x", "klanten") | {"secret": "literal"}},
+            "zgw: klanten.secret: secrets are not written",
+        ),
+        (
+            {"klanten": {k: v for k, v in api_settings("http://x", "klanten").items() if k != "base_url"}},
+            "zgw: klanten.base_url",
+        ),
+        ({"klanten": api_settings("http://x", "klanten", flavour="openzaak")}, "zgw: klanten.flavour"),
+        ({"zaken": api_settings("http://x", "zaken") | {"flavour": "esuite"}}, "zgw: zaken.flavour"),
+        (
+            {"klanten": api_settings("http://x", "klanten") | {"verify": False}},
+            "zgw: klanten: unknown setting 'verify'",
+        ),
+        ({"klanten": api_settings("http://x", "klanten") | {"timeout": "soon"}}, "zgw: klanten.timeout"),
+        ({}, "configure at least one of"),
+    ],
+)
+def test_settings_refused_naming_the_setting(settings, message):
+    with pytest.raises(ValueError, match=message) as refused:
+        parse(settings)
+    assert SECRET not in str(refused.value)
+
+
+def test_settings_secret_from_env_never_in_repr(monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    parsed = parse(zgw_settings("http://zgw.example"))
+    assert parsed.zaak_url_base == "http://zgw.example/zaken/api/v1"
+    assert SECRET not in repr(parsed)
+
+
+def _get(server, path, token=True, **kwargs):
+    headers = kwargs.pop("headers", {})
+    if token:
+        headers["Authorization"] = ZgwJwt(CLIENT_ID, SECRET)()["Authorization"]
+    return httpx.get(f"{server.base}{path}", headers=headers, timeout=10, **kwargs)
+
+
+def test_local_server_is_strict(local_vng):
+    assert _get(local_vng, "/klanten/api/v1/klanten", token=False).json()["code"] == "not_authenticated"
+    forged = ZgwJwt(CLIENT_ID, "wrong-secret-0123456789-abcdefghijkl")()
+    assert (
+        httpx.get(f"{local_vng.base}/klanten/api/v1/klanten", headers=forged).json()["code"] == "invalid-jwt-signature"
+    )
+    old = {"Authorization": f"Bearer {ZgwJwt(CLIENT_ID, SECRET).token(now=time.time() - 7200)}"}
+    assert httpx.get(f"{local_vng.base}/klanten/api/v1/klanten", headers=old).status_code == 403
+    unknown = _get(local_vng, "/klanten/api/v1/klanten", params={"bsn": "1"})
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown-parameters")
+    assert _get(local_vng, "/contactmomenten/api/v1/contactmomenten", params={"expand": "x"}).status_code == 400
+    assert _get(local_vng, "/zaken/api/v1/zaken").status_code == 412
+    assert _get(local_vng, "/zaken/api/v1/zaken", headers={"Accept-Crs": "EPSG:28992"}).status_code == 406
+    assert _get(local_vng, "/zaken/api/v1/zaken", headers={"Accept-Crs": "EPSG:4326"}).json()["count"] == 2
+    assert _get(local_vng, "/klanten/api/v1/klanten", params={"page": "99"}).status_code == 404
+    assert _get(local_vng, "/klanten/api/v1/klanten").json()["next"].endswith("/klanten/api/v1/klanten?page=2")
