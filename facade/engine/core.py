@@ -206,7 +206,8 @@ class Engine:
         merging = resource == "partijen" and self.identities.merge_partijen
         if merging:
             nodes = await self._merged_partijen(request, plans, conditions)
-            result = self._slice(query, len(nodes), nodes)
+            start = (query.page - 1) * query.page_size
+            result = self._page(query, len(nodes), nodes[start : start + query.page_size])
         elif query.resource.order != "source":
             result = await self._time_ordered(request, query, plans, conditions)
         else:
@@ -248,13 +249,6 @@ class Engine:
                 len(items) - len(verified),
             )
         return verified
-
-    @staticmethod
-    def _slice(query: ParsedQuery, count: int, nodes: list[Node]) -> ListResult:
-        start = (query.page - 1) * query.page_size
-        if query.page > 1 and start >= count:
-            raise not_found("Ongeldige pagina.")
-        return ListResult(count, nodes[start : start + query.page_size])
 
     # --- resources in source order -------------------------------------------------------------
 
@@ -303,10 +297,11 @@ class Engine:
         if len(parts) < len(plans):  # a source failed between its count and its page: answer without it
             return await self._source_ordered(request, query, [plan for plan, _ in parts], conditions)
         nodes: list[Node] = [item for _, part in parts for item in part]
-        return self._slice_known(query, sum(counts), nodes)
+        return self._page(query, sum(counts), nodes)
 
     @staticmethod
-    def _slice_known(query: ParsedQuery, count: int, page: list[Node]) -> ListResult:
+    def _page(query: ParsedQuery, count: int, page: list[Node]) -> ListResult:
+        """One page of a list of `count`; a page past the end is a 404, as in Open Klant."""
         if query.page > 1 and (query.page - 1) * query.page_size >= count:
             raise not_found("Ongeldige pagina.")
         return ListResult(count, page)
@@ -338,7 +333,7 @@ class Engine:
         merged = sorted((item for items, _ in results for item in items), key=sort_key)
         count = sum(total for _, total in results)
         start = (query.page - 1) * query.page_size
-        return self._slice_known(query, count, merged[start : start + query.page_size])
+        return self._page(query, count, merged[start : start + query.page_size])
 
     @staticmethod
     async def _extend_ties(plan: Plan, items: list[Item], field: str, needed: int) -> list[Item]:

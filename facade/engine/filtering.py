@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -113,7 +112,3 @@ class Matcher:
             elif isinstance(pos.value, KIObject) and pos.source is not None:
                 result[id(pos)] = self.loader.identities.object_uuid(pos.source, pos.value)
         return result
-
-
-def as_uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -38,10 +38,6 @@ class MergedPartij:
     merge_key: str
     items: tuple[Item, ...]
 
-    @property
-    def soort_partij(self) -> str:
-        return self.items[0].obj.soortPartij  # type: ignore[attr-defined]
-
     def first(self, field: str):
         for item in self.items:
             value = getattr(item.obj, field)
