@@ -1,0 +1,77 @@
+"""The routes: every collection's list and detail GET, the API root, health, the served contract."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from facade.api.handlers import Api, json_response
+from facade.api.openapi import build_openapi
+from facade.config import Settings
+from facade.contract.resources import API_PREFIX, RESOURCES, ResourceDef
+from facade.engine.core import Engine
+
+
+def add_api_routes(app: FastAPI, api: Api) -> None:
+    def add(path: str, endpoint) -> None:
+        for variant in (path, path + "/"):
+            app.add_api_route(variant, endpoint, methods=["GET"], include_in_schema=False)
+
+    app.add_api_route(API_PREFIX, api.root, methods=["GET"], include_in_schema=False)
+    app.add_api_route(API_PREFIX + "/", api.root, methods=["GET"], include_in_schema=False)
+    for resource in RESOURCES.values():
+        list_endpoint, detail_endpoint = _endpoints(api, resource)
+        add(f"{API_PREFIX}/{resource.name}", list_endpoint)
+        add(f"{API_PREFIX}/{resource.name}/{{uuid}}", detail_endpoint)
+
+
+def _endpoints(api: Api, resource: ResourceDef):
+    """Handlers bound to one resource; their only parameters are the request and the path's uuid."""
+
+    async def list_endpoint(request: Request) -> Response:
+        return await api.list(request, resource)
+
+    async def detail_endpoint(request: Request, uuid: str) -> Response:
+        return await api.detail(request, resource, uuid)
+
+    list_endpoint.__name__ = f"list_{resource.name}"
+    detail_endpoint.__name__ = f"detail_{resource.name}"
+    return list_endpoint, detail_endpoint
+
+
+def add_health_routes(app: FastAPI, engine: Engine) -> None:
+    """Outside the API prefix, no token, no data: for load balancers and orchestrators."""
+
+    async def healthz(request: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        sources = {s.name: getattr(s.adapter, "status", "up") for s in engine.sources}
+        ready = any(status != "breaker-open" for status in sources.values())
+        return json_response({"status": "ready" if ready else "unavailable", "sources": sources}, 200 if ready else 503)
+
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
+
+
+def add_schema_routes(app: FastAPI, settings: Settings) -> None:
+    document = build_openapi(settings)
+    document_bytes = orjson.dumps(document)
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(document_bytes, media_type="application/json")
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(_REDOC_PAGE.replace("{spec}", f"{API_PREFIX}/schema/openapi.json"))
+
+    app.add_api_route(f"{API_PREFIX}/schema/openapi.json", openapi_json, methods=["GET"], include_in_schema=False)
+    for path in (f"{API_PREFIX}/schema", f"{API_PREFIX}/schema/"):
+        app.add_api_route(path, docs, methods=["GET"], include_in_schema=False)
+
+
+_REDOC_PAGE = """<!DOCTYPE html>
+<html><head><title>Klantinteracties façade API</title><meta charset="utf-8"/></head>
+<body><redoc spec-url="{spec}"></redoc>
+<script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script></body></html>"""
