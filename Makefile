@@ -32,5 +32,10 @@ client-venv:
 test: lint client-venv
 	$(VENV)/bin/python -m pytest -q
 
+# Benchmarks (bench/README.md): installs wrk from Debian's packages when missing, then runs the full bench.
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	$(VENV)/bin/python -m bench
+
 clean:
 	rm -rf $(VENV) $(CLIENT_VENV) .pytest_cache .ruff_cache

@@ -26,6 +26,8 @@ def _configure_logging() -> None:
 def _serve(config_path: str, host: str, port: int, workers: int) -> int:
     import uvicorn
 
+    from facade.http_protocol import NoDelayHttpProtocol
+
     if (problem := _validate(config_path)) is not None:
         return problem
     os.environ["FACADE_CONFIG"] = str(Path(config_path).resolve())
@@ -37,6 +39,7 @@ def _serve(config_path: str, host: str, port: int, workers: int) -> int:
         access_log=False,  # uvicorn's access log prints query strings, which can hold a BSN
         proxy_headers=False,  # forwarded headers are honoured by the app, from trusted proxies only
         log_config=None,
+        http=NoDelayHttpProtocol,
     )
     return 0
 

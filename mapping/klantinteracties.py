@@ -20,12 +20,15 @@ caller fetches those and passes them in `identificatoren` (by uuid).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import re
 import uuid as uuidlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from pydantic import BaseModel
 
 from adapters.klantinteracties.dialect import to_current
@@ -73,9 +76,14 @@ class Unmappable(ValueError):
 # --- keys and references -----------------------------------------------------------------------
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def canonical_uuid(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
+    if _CANONICAL_UUID.fullmatch(value):
+        return value  # already canonical (the usual case): what str(UUID(value)) gives
     try:
         return str(uuidlib.UUID(value))
     except ValueError:
@@ -126,9 +134,14 @@ def refs(values: Any, target: str) -> list[Ref]:
 # --- values ------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _model_fields(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_fields
+
+
 def _fields(model: type[BaseModel], raw: Raw, names: tuple[str, ...] | None = None) -> dict[str, Any]:
     """The given fields that `raw` has; a null where the model has a non-null default is left out."""
-    fields = model.model_fields
+    fields = _model_fields(model)
     wanted = names if names is not None else tuple(fields)
     return {
         name: raw[name]
@@ -292,11 +305,28 @@ def actor(raw: Raw) -> Actor:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _actor_of_json(text: bytes) -> Actor:
+    return actor(orjson.loads(text))
+
+
+def _actor(value: Any) -> Actor:
+    """`actor`, memoized by content: a page of klantcontacten names the same few employees many
+    times, and a (frozen) model can be shared. Errors are not memoized: they are raised each time."""
+    if isinstance(value, Mapping):
+        try:
+            text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return actor(value)
+        return _actor_of_json(text)
+    return actor(value)
+
+
 def _actoren(values: Any, owner: str | None) -> list[Actor]:
     found = []
     for value in values if isinstance(values, list) else []:
         try:
-            found.append(actor(value))
+            found.append(_actor(value))
         except ValueError:
             log.warning("klantinteracties: left an actor out of klantcontact %s: it breaks the contract", owner)
     return found

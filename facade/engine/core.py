@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from facade.contract.resources import ResourceDef
+from facade.contract.resources import RESOURCES, ResourceDef
 from facade.engine.fetching import Plan, SourceFailed, call_source, make_plan
 from facade.engine.filtering import Matcher
 from facade.engine.graph import Item, Loader, MergedPartij, Node
@@ -200,7 +200,8 @@ class Engine:
     async def _list(self, request: Request, query: ParsedQuery) -> ListResult:
         resource = query.resource.name
         conditions = list(query.conditions)
-        plans = await self._plans(request, resource, conditions, query.expand)
+        expand = source_expand(resource, query.expand, self.identities.merge_partijen)
+        plans = await self._plans(request, resource, conditions, expand)
         if not plans:
             return ListResult(0, [])
         merging = resource == "partijen" and self.identities.merge_partijen
@@ -370,6 +371,26 @@ class Engine:
             verdict = await request.matcher.matches(nodes, conditions)
             nodes = [node for node, ok in zip(nodes, verdict, strict=True) if ok]
         return nodes
+
+
+def source_expand(resource: str, expand: frozenset[str], merge_partijen: bool) -> frozenset[str]:
+    """The expand hint for sources: the client's `expand`, plus, when partijen are merged, the
+    partijen that the expanded objects refer to (`hadBetrokkenen` -> `hadBetrokkenen.wasPartij`).
+
+    Publishing a reference to a mergeable partij needs that partij's identificators; a source
+    that sends the partijen along (a Klantinteracties upstream does) saves one read per partij.
+    Only values the contract allows for the resource are added; the answer is the same either way.
+    """
+    if not merge_partijen or not expand:
+        return expand
+    allowed = RESOURCES[resource].expand
+    extra = {
+        f"{path}.{relation}"
+        for path in expand
+        for relation, target in RESOURCES[target_of(resource, tuple(path.split(".")))].relations.items()
+        if target == "partijen"
+    }
+    return expand | {path for path in extra if path in allowed}
 
 
 def is_identity_lookup(query: ParsedQuery) -> bool:

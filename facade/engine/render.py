@@ -8,12 +8,14 @@ which needs its identificators); `render` then builds the dicts without further 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import typing
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import BaseModel
 
-from facade.contract.resources import API_PREFIX
+from facade.contract.resources import API_PREFIX, EMBEDDED_RELATIONS, RESOURCES
 from facade.engine.graph import Item, Loader, MergedPartij, Node
 from facade.engine.paths import relation_target
 from facade.engine.sources import Identities, Source
@@ -30,15 +32,49 @@ from mapping.ki import (
     Ref,
 )
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+"""Types of values that hold no reference and render as they are (the common case: checked first)."""
+
+
+@functools.cache
+def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(name for name in model.model_fields if name != "key")
+
 
 def _fields(model: BaseModel) -> Iterator[tuple[str, Any]]:
-    for name in type(model).model_fields:
-        if name != "key":
-            yield name, getattr(model, name)
+    for name in _field_names(type(model)):
+        yield name, getattr(model, name)
+
+
+def _classes_in(annotation: Any) -> Iterator[Any]:
+    yield annotation
+    for argument in typing.get_args(annotation):
+        yield from _classes_in(argument)
+
+
+@functools.cache
+def may_refer_to_partijen(model: type[BaseModel]) -> bool:
+    """Can an object of this class hold a reference to a partij (directly, in a value group, or
+    in an embedded object)? False lets `Renderer.prepare` skip walking it. Unknown: True."""
+    resource = getattr(model, "resource", None)
+    targets = set(RESOURCES[resource].relations.values()) if resource in RESOURCES else {"partijen"}
+    targets |= set(EMBEDDED_RELATIONS.get(resource or "", {}).values())
+    if "partijen" in targets:
+        return True
+    for info in model.model_fields.values():
+        for kind in _classes_in(info.annotation):
+            if kind is Any or kind is object:
+                return True
+            nested = isinstance(kind, type) and issubclass(kind, KIObject) and kind is not model
+            if nested and may_refer_to_partijen(kind):
+                return True
+    return False
 
 
 def walk_refs(source: Source, resource: str, subpath: tuple[str, ...], value: Any) -> Iterator[tuple[Source, str, Ref]]:
     """Every reference inside a value, with the resource it points at."""
+    if type(value) in _SCALARS:
+        return
     if isinstance(value, Ref):
         target = relation_target(resource, subpath)
         if target:
@@ -75,6 +111,7 @@ class Renderer:
             ref
             for node in nodes
             for item in node_items(node)
+            if may_refer_to_partijen(type(item.obj))
             for ref in walk_refs(item.source, item.obj.resource, (), item.obj)
             if ref[1] == "partijen"
         ]
@@ -104,6 +141,8 @@ class Renderer:
     # --- values ----------------------------------------------------------------------------
 
     def _value(self, source: Source, resource: str, subpath: tuple[str, ...], value: Any) -> Any:
+        if type(value) in _SCALARS:
+            return value
         if isinstance(value, Ref):
             target = relation_target(resource, subpath)
             return self.ref(source, target, value) if target else None
@@ -112,7 +151,10 @@ class Renderer:
         if isinstance(value, KIObject):
             return self.object(source, value)
         if isinstance(value, BaseModel):
-            return {name: self._value(source, resource, (*subpath, name), v) for name, v in _fields(value)}
+            return {
+                name: v if type(v) in _SCALARS else self._value(source, resource, (*subpath, name), v)
+                for name, v in _fields(value)
+            }
         if isinstance(value, dt.datetime):
             return value.astimezone(dt.UTC)
         return value
@@ -153,7 +195,7 @@ class Renderer:
             if name == "partijIdentificatie" and isinstance(obj, Partij):
                 out[name] = self._partij_identificatie(source, obj)
                 continue
-            out[name] = self._value(source, resource, (name,), value)
+            out[name] = value if type(value) in _SCALARS else self._value(source, resource, (name,), value)
             if name == "contactnaam" and resource == "betrokkenen":
                 out["volledigeNaam"] = value.volledige_naam if value else ""
         return out
