@@ -28,7 +28,8 @@ from pydantic import ValidationError
 
 from adapters.crm_stub import dataset
 from adapters.crm_stub.crm import Category, Contact, Crm, Customer, IdentifierKind, Item, Page
-from adapters.protocol import Adapter, FilterValue, ListPage, ListQuery, Pushdown, ResourceSupport
+from adapters.filters import IDENTIFIER_PARTS, QueryFilters
+from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
 from mapping import crm as m
 from mapping.ki import (
     ActorKlantcontact,
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 
 Owner = Literal["customer", "contact"]
 ItemSearch = Callable[..., Awaitable[Page[Item]]]
-IDENTIFIER_PARTS = ("codeObjecttype", "codeSoortObjectId", "objectId", "codeRegister")
 KIND_BY_SOORT_OBJECT_ID: dict[str, IdentifierKind] = {codes[1]: kind for kind, codes in m.IDENTIFIER_CODES.items()}
 # soortDigitaalAdres ("*": any) -> the CRM's item kinds: customer fields, one-off participant details
 ADDRESS_ITEM_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -70,29 +70,8 @@ def _identificator_pushdown(prefix: str) -> dict[str, Pushdown]:
     return {f"{prefix}{part}": E for part in IDENTIFIER_PARTS}
 
 
-class _Filters:
-    """Typed access to the pushed-down filters of one query (types as `adapters.protocol` says)."""
-
-    def __init__(self, filters: Mapping[str, FilterValue]):
-        self._filters = filters
-
-    def text(self, name: str) -> str | None:
-        value = self._filters.get(name)
-        return value if isinstance(value, str) else None
-
-    def flag(self, name: str) -> bool | None:
-        value = self._filters.get(name)
-        return value if isinstance(value, bool) else None
-
-    def keys(self, name: str) -> frozenset[str] | None:
-        """A `<relation>__uuid` filter: upstream keys of this source."""
-        value = self._filters.get(name)
-        return value if isinstance(value, frozenset) else None
-
-    def texts(self, *names: str) -> set[str] | None:
-        """Text filters on one and the same field: the values given (two different ones match nothing)."""
-        values = {value for name in names if (value := self.text(name)) is not None}
-        return values or None
+class _Filters(QueryFilters):
+    """The query's filters, plus their translation into the CRM's identifier search."""
 
     def identificator(self, prefix: str) -> dict[str, Any] | None:
         """`Crm.search_customers` arguments for the `<prefix>*` parts, which must hold on one identificator."""

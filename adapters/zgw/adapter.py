@@ -26,11 +26,12 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from adapters.filters import IDENTIFIER_PARTS, QueryFilters
 from adapters.http import UpstreamClient, UpstreamSettings
-from adapters.protocol import Adapter, FilterValue, ListPage, ListQuery, Pushdown, ResourceSupport
+from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
 from adapters.zgw import settings as zgw_settings
 from adapters.zgw.jwt import ZgwJwt, bearer
-from adapters.zgw.reads import IDENTIFIER_PARTS, Reads, _by_uuid
+from adapters.zgw.reads import Reads, _by_uuid
 from adapters.zgw.settings import ApiSettings, ZgwSettings
 from adapters.zgw.upstream import Record, ZgwApi
 from facade.identity import UuidKey
@@ -44,34 +45,6 @@ CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 Entry = tuple[str, Record]
 """("cm", contactmoment) or ("kc", Zaken API klantcontact)."""
-
-
-class _Filters:
-    """Typed access to the pushed-down filters of one query."""
-
-    def __init__(self, filters: Mapping[str, FilterValue]):
-        self._filters = filters
-
-    def text(self, name: str) -> str | None:
-        value = self._filters.get(name)
-        return value if isinstance(value, str) else None
-
-    def flag(self, name: str) -> bool | None:
-        value = self._filters.get(name)
-        return value if isinstance(value, bool) else None
-
-    def keys(self, name: str) -> frozenset[str] | None:
-        value = self._filters.get(name)
-        return value if isinstance(value, frozenset) else None
-
-    def identificator(self, prefix: str, capitalised: bool = False) -> dict[str, str] | None:
-        """The given parts of a partij identificator group, by part name."""
-        found = {}
-        for part in IDENTIFIER_PARTS:
-            name = prefix + (part[0].upper() + part[1:] if capitalised else part)
-            if (value := self.text(name)) is not None:
-                found[part] = value
-        return found or None
 
 
 def _zaak_uuid(value: str) -> str | None:
@@ -269,10 +242,10 @@ class ZgwAdapter(Adapter):
         return built
 
     async def _list_partijen(self, q: ListQuery) -> ListPage:
-        f = _Filters(q.filters)
+        f = QueryFilters(q.filters)
         if f.flag("indicatieActief") is False:
             return ListPage([], 0)
-        ident, nummer = f.identificator("partijIdentificator__"), f.text("nummer")
+        ident, nummer = f.identificator_parts("partijIdentificator__"), f.text("nummer")
         api = self.apis["klanten"]
         if ident is None and nummer is None:
             klanten, total = await api.window("klanten", {}, q.offset, q.limit)
@@ -287,15 +260,18 @@ class ZgwAdapter(Adapter):
         return ListPage(await self._partijen(found[q.offset : q.offset + q.limit]), len(found))
 
     async def _list_partij_identificatoren(self, q: ListQuery) -> ListPage:
-        ident = _Filters(q.filters).identificator("partijIdentificator", capitalised=True)
+        ident = QueryFilters(q.filters).identificator_parts("partijIdentificator", capitalised=True)
         api = self.apis["klanten"]
         klanten = await (self.reads.klanten_by_identificator(ident) if ident else api.all("klanten"))
         return _slice(await self._klant_objects(q.resource, klanten), q)
 
     async def _list_digitaleadressen(self, q: ListQuery) -> ListPage:
-        f = _Filters(q.filters)
+        f = QueryFilters(q.filters)
         soort, adres = f.text("soortDigitaalAdres"), f.text("adres")
-        keys, ident = f.keys("verstrektDoorPartij__uuid"), f.identificator("verstrektDoorPartij__partijIdentificator__")
+        keys, ident = (
+            f.keys("verstrektDoorPartij__uuid"),
+            f.identificator_parts("verstrektDoorPartij__partijIdentificator__"),
+        )
         sets: list[dict[str, Record]] = []
         if keys is not None:
             sets.append(await self.reads.klanten_by_keys(keys))
@@ -329,10 +305,11 @@ class ZgwAdapter(Adapter):
     # --- klantcontacten --------------------------------------------------------------------------
 
     async def _list_klantcontacten(self, q: ListQuery) -> ListPage:
-        f = _Filters(q.filters)
+        f = QueryFilters(q.filters)
         kanaal = f.text("kanaal")
         parties = await self._klanten_filter(
-            f.keys("hadBetrokkene__wasPartij__uuid"), f.identificator("hadBetrokkene__wasPartij__partijIdentificator__")
+            f.keys("hadBetrokkene__wasPartij__uuid"),
+            f.identificator_parts("hadBetrokkene__wasPartij__partijIdentificator__"),
         )
         object_id = f.text("onderwerpobject__onderwerpobjectidentificatorObjectId")
         zaak = _zaak_uuid(object_id) if object_id is not None else None
@@ -453,10 +430,10 @@ class ZgwAdapter(Adapter):
         return built
 
     async def _list_betrokkenen(self, q: ListQuery) -> ListPage:
-        f = _Filters(q.filters)
+        f = QueryFilters(q.filters)
         moments = f.keys("hadKlantcontact__uuid")
         parties = await self._klanten_filter(
-            f.keys("wasPartij__uuid"), f.identificator("wasPartij__partijIdentificator__")
+            f.keys("wasPartij__uuid"), f.identificator_parts("wasPartij__partijIdentificator__")
         )
         api = self.apis["contactmomenten"]
         if moments is None and parties is None:
@@ -480,7 +457,7 @@ class ZgwAdapter(Adapter):
     # --- onderwerpobjecten -----------------------------------------------------------------------
 
     async def _list_onderwerpobjecten(self, q: ListQuery) -> ListPage:
-        f = _Filters(q.filters)
+        f = QueryFilters(q.filters)
         moments = f.keys("klantcontact__uuid")
         object_id = f.text("onderwerpobjectidentificatorObjectId")
         zaak = _zaak_uuid(object_id) if object_id is not None else None
@@ -596,7 +573,7 @@ class ZgwAdapter(Adapter):
         return found
 
     async def _list_actoren(self, q: ListQuery) -> ListPage:
-        object_id = _Filters(q.filters).text("actoridentificatorObjectId")
+        object_id = QueryFilters(q.filters).text("actoridentificatorObjectId")
         api = self.apis["contactmomenten"]
         params = {}
         if object_id is not None and api.accepts("contactmomenten", "medewerkerIdentificatie__identificatie"):
@@ -607,7 +584,7 @@ class ZgwAdapter(Adapter):
         return _slice(found, q)
 
     async def _list_actorklantcontacten(self, q: ListQuery) -> ListPage:
-        f = _Filters(q.filters)
+        f = QueryFilters(q.filters)
         keys = [k for k in (f.keys("klantcontact__uuid"), f.keys("actor__uuid")) if k is not None]
         if keys:
             wanted = set.intersection(*({m.owner(k) for k in ks if m.suffix(k) in ("", m.MDW)} for ks in keys))

@@ -14,7 +14,6 @@ from adapters.zgw.upstream import Record, ZgwApi
 from mapping import zgw as m
 from mapping.ki import PartijIdentificatorGroep
 
-IDENTIFIER_PARTS = ("codeObjecttype", "codeSoortObjectId", "objectId", "codeRegister")
 # codeSoortObjectId -> the Klanten API filter that finds it
 KLANT_FILTER = {
     "bsn": "subjectNatuurlijkPersoon__inpBsn",
