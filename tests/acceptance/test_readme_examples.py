@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.support.server import free_port
+from tests.support.server import running_cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -30,26 +26,10 @@ def test_the_two_commands_come_first():
 
 
 def test_curl_examples_against_the_demo(tmp_path):
-    port = free_port()
-    log = (tmp_path / "demo.log").open("wb")
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "facade.cli", "demo", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ},
-    )
-    api = f"http://127.0.0.1:{port}/klantinteracties/api/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{api}/", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert demo.poll() is None and time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
-            time.sleep(0.2)
-        printed = (tmp_path / "demo.log").read_text()
+    log_path = tmp_path / "demo.log"
+    with running_cli(["demo"], {}, log_path) as base:
+        api = f"{base}/klantinteracties/api/v1"
+        printed = log_path.read_text()
         assert f"{api}/" in printed and "Token demo-token-0123456789" in printed
         statuses = []
         for argv in readme_curls():
@@ -57,19 +37,11 @@ def test_curl_examples_against_the_demo(tmp_path):
             url = None
             for index, arg in enumerate(argv):
                 if arg == "-H":
-                    name, _, value = (
-                        argv[index + 1].replace("$TOKEN", "Authorization: Token demo-token-0123456789").partition(": ")
-                    )
+                    header = argv[index + 1].replace("$TOKEN", "Authorization: Token demo-token-0123456789")
+                    name, _, value = header.partition(": ")
                     headers[name] = value
                 elif arg.startswith(("$API", "http")):
                     url = re.sub(r"^\$API", api, arg)
             statuses.append(httpx.get(url, headers=headers, timeout=30).status_code)
-        # every example answers as the README says: the last one is the deliberate mistake
-        assert statuses[:-1] == [200] * (len(statuses) - 1) and statuses[-1] == 400, statuses
-    finally:
-        demo.terminate()
-        try:
-            demo.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            demo.kill()
-        log.close()
+    # every example answers as the README says: the last one is the deliberate mistake
+    assert statuses[:-1] == [200] * (len(statuses) - 1) and statuses[-1] == 400, statuses

@@ -21,21 +21,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_facade(config: dict, env: dict[str, str], tmp_path: Path, log_file: Path | None = None):
-    """Start `klantinteracties-facade serve` on a free loopback port; yield its base URL."""
-    config_file = tmp_path / "facade.yaml"
-    config_file.write_text(yaml.safe_dump(config))
+def running_cli(arguments: list[str], env: dict[str, str], log_path: Path, timeout: float = 60):
+    """Run `python -m facade.cli <arguments> --port <free>` until it answers; yield the base URL."""
     port = free_port()
-    log = (log_file or tmp_path / "facade.log").open("wb")
+    log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "facade.cli", "serve", "--config", str(config_file), "--port", str(port)],
+        [sys.executable, "-m", "facade.cli", *arguments, "--port", str(port)],
         env={**os.environ, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if httpx.get(f"{base}/klantinteracties/api/v1/", timeout=1).status_code == 200:
@@ -43,13 +41,22 @@ def running_facade(config: dict, env: dict[str, str], tmp_path: Path, log_file: 
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the façade did not start: {(tmp_path / 'facade.log').read_text()[-2000:]}")
+                raise RuntimeError(f"the façade did not start: {log_path.read_text()[-2000:]}")
             time.sleep(0.1)
         yield base
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextmanager
+def running_facade(config: dict, env: dict[str, str], tmp_path: Path, log_file: Path | None = None):
+    """Start `klantinteracties-facade serve` with this configuration; yield its base URL."""
+    config_file = tmp_path / "facade.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+    with running_cli(["serve", "--config", str(config_file)], env, log_file or tmp_path / "facade.log") as base:
+        yield base
