@@ -78,7 +78,7 @@ class Api:
         if not client.permissions.bsn and searches_by_bsn(query):
             raise refuse_bsn_search()
 
-    def _privacy(self, request: Request, client: Client, query: ParsedQuery, body: object) -> None:
+    def _privacy(self, request: Request, client: Client, query: ParsedQuery, body: object, status: int = 200) -> None:
         """Write the processing-log record, then withhold BSNs from a client that may not see them."""
         searched = searched_bsns(query)
         returned = bsns_in(body)
@@ -91,7 +91,7 @@ class Api:
                 sources=sorted(sources_asked.get() or ()),
                 searched=searched,
                 returned=returned if client.permissions.bsn else set(),
-                status=200,
+                status=status,
             )
         if not client.permissions.bsn:
             withhold_bsns(body)
@@ -119,7 +119,11 @@ class Api:
         self._check_query(client, query)
         query = resolve_url_filters(query, base_url, self.url_targets)
         engine_request = self.engine.request(strict=request.state.strict)
-        result = await self.engine.list(engine_request, query)
+        try:
+            result = await self.engine.list(engine_request, query)
+        except ProblemError as problem:  # the sources were asked for the BSN all the same
+            self._privacy(request, client, query, None, problem.status)
+            raise
         renderer = Renderer(self.engine.identities, base_url)
         await renderer.prepare(engine_request.loader, result.nodes)
         rendered = [renderer.node(node) for node in result.nodes]

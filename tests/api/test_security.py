@@ -147,6 +147,13 @@ async def test_processing_log_records_search_and_answer_with_hashed_bsns(clients
     await clients["kcc"].get(f"{API}/partijen", params={"partijIdentificator__objectId": HENK_BSN})
     returned = records(log_path)[-1]["data_subjects"]
     assert {"type": "bsn", "id_hash": expected_hash, "role": "returned"} in returned
+    # a search that fails still asked the sources: it is recorded with its status
+    response = await clients["kcc"].get(
+        f"{API}/partijen", params={"partijIdentificator__objectId": HENK_BSN, "page": 9}
+    )
+    assert response.status_code == 404
+    failed = records(log_path)[-1]
+    assert failed["status"] == 404 and failed["data_subjects"][0]["role"] == "searched"
 
 
 @pytest.mark.parametrize(
