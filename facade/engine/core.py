@@ -32,6 +32,8 @@ from mapping.ki import Partij
 log = logging.getLogger("facade.engine")
 
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+REVERSE_CHUNK = 10
+"""Keys per query when the engine asks a source for the objects that refer to a set of objects."""
 
 
 @dataclass
@@ -113,8 +115,17 @@ class Request:
         if support is None:
             return []
         name = f"{field}__uuid"
-        pushed = {name: keys} if name in support.pushdown else {}
-        items = await Plan(source, resource, pushed, False, support.max_page).everything()
+        if name not in support.pushdown:
+            items = await Plan(source, resource, {}, False, support.max_page).everything()
+        else:
+            # a page of objects gives many keys; a source answers a few per query (one upstream
+            # query per key, for a Klantinteracties register), so ask in bounded chunks
+            ordered = sorted(keys)
+            chunks = [frozenset(ordered[i : i + REVERSE_CHUNK]) for i in range(0, len(ordered), REVERSE_CHUNK)]
+            answers = await asyncio.gather(
+                *(Plan(source, resource, {name: chunk}, False, support.max_page).everything() for chunk in chunks)
+            )
+            items = [item for answer in answers for item in answer]
         self.loader.remember(items)
         return items
 
