@@ -70,37 +70,28 @@ def refuse_bsn_search() -> ProblemError:
     )
 
 
+def _bsn_groups(body: Any) -> Iterator[dict[str, Any]]:
+    """Every identificator group of kind `bsn` with a value in an answer (inline or expanded)."""
+    if isinstance(body, dict):
+        group = body.get("partijIdentificator")
+        if isinstance(group, dict) and group.get("codeSoortObjectId") == "bsn" and group.get("objectId"):
+            yield group
+        for child in body.values():
+            yield from _bsn_groups(child)
+    elif isinstance(body, list):
+        for child in body:
+            yield from _bsn_groups(child)
+
+
 def bsns_in(body: Any) -> set[str]:
-    """Every BSN value an answer holds (in identificators, inline or expanded)."""
-    found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            group = value.get("partijIdentificator")
-            if isinstance(group, dict) and group.get("codeSoortObjectId") == "bsn" and group.get("objectId"):
-                found.add(group["objectId"])
-            for child in value.values():
-                walk(child)
-        elif isinstance(value, list):
-            for child in value:
-                walk(child)
-
-    walk(body)
-    found.discard(WITHHELD)
-    return found
+    """Every BSN value an answer holds."""
+    return {group["objectId"] for group in _bsn_groups(body)} - {WITHHELD}
 
 
 def withhold_bsns(body: Any) -> None:
     """Replace every BSN value in an answer, in place, by `WITHHELD`."""
-    if isinstance(body, dict):
-        group = body.get("partijIdentificator")
-        if isinstance(group, dict) and group.get("codeSoortObjectId") == "bsn" and group.get("objectId"):
-            group["objectId"] = WITHHELD
-        for child in body.values():
-            withhold_bsns(child)
-    elif isinstance(body, list):
-        for child in body:
-            withhold_bsns(child)
+    for group in _bsn_groups(body):
+        group["objectId"] = WITHHELD
 
 
 class ProcessingLog:

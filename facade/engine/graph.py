@@ -120,13 +120,10 @@ class Loader:
 
     def remember(self, items: Iterable[Item]) -> None:
         """Objects that arrived through a list query need no second fetch."""
-        loop = asyncio.get_running_loop()
         for item in items:
             memo_key = (item.source.name, item.obj.resource, item.obj.key)
             if memo_key not in self._objects:
-                future = loop.create_future()
-                future.set_result(item)
-                self._objects[memo_key] = future
+                self._objects[memo_key] = _done(item)
 
     async def merged(self, keys: Iterable[str]) -> dict[str, MergedPartij | None]:
         """Merged partijen by merge key: every partij of every source with that identity."""
