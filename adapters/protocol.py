@@ -53,7 +53,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from facade.identity import KeyFormat, TextKey
+from mapping.keys import KeyFormat, TextKey
 from mapping.ki import KIObject, Partij
 
 FilterValue = str | bool | dt.date | dt.datetime | frozenset[str]

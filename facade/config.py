@@ -15,6 +15,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from mapping.contract import RESOURCES
+
 
 class ConfigError(Exception):
     """A configuration problem, with a message that names the setting (never its secret value)."""
@@ -77,8 +79,6 @@ class Permissions(BaseModel):
     @field_validator("read")
     @classmethod
     def _known(cls, value):
-        from facade.contract.resources import RESOURCES
-
         if value != "*":
             unknown = sorted(set(value) - RESOURCES.keys())
             if unknown:

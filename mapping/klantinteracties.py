@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 import orjson
 from pydantic import BaseModel
 
-from adapters.klantinteracties.dialect import to_current
-from facade.contract.resources import RESOURCES
+from mapping.codes import to_current
+from mapping.contract import RESOURCES
 from mapping.ki import (
     Actor,
     ActorKlantcontact,

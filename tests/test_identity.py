@@ -9,7 +9,8 @@ import pytest
 from adapters.crm_stub.adapter import from_settings
 from adapters.crm_stub.dataset import DEMO
 from facade.api.app import create_app
-from facade.identity import IdentityCodec, KeySpace, TextKey, UuidKey
+from facade.identity import IdentityCodec, KeySpace
+from mapping.keys import TextKey, UuidKey
 from tests.conftest import client_for, engine_over, settings
 
 API = "/klantinteracties/api/v1"

@@ -27,10 +27,11 @@ from typing import Any, ClassVar, Literal
 from pydantic import ValidationError
 
 from adapters.crm_stub import dataset
-from adapters.crm_stub.crm import Category, Contact, Crm, Customer, IdentifierKind, Item, Page
+from adapters.crm_stub.crm import Crm, Page
 from adapters.filters import IDENTIFIER_PARTS, QueryFilters
 from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
 from mapping import crm as m
+from mapping.crm_records import Category, Contact, Customer, IdentifierKind, Item
 from mapping.ki import (
     ActorKlantcontact,
     Betrokkene,

@@ -24,10 +24,11 @@ import datetime as dt
 import itertools
 from collections.abc import Mapping
 
-from adapters.klantinteracties.dialect import Dialect, objecttype_to_legacy, soort_to_legacy
+from adapters.klantinteracties.dialect import Dialect
 from adapters.protocol import FilterValue, Pushdown, ResourceSupport
-from facade.contract.resources import RESOURCES, FilterDef
-from facade.identity import UuidKey
+from mapping.codes import objecttype_to_legacy, soort_to_legacy
+from mapping.contract import RESOURCES, FilterDef
+from mapping.keys import UuidKey
 
 E, L = Pushdown.EXACT, Pushdown.LOOSE
 

@@ -34,8 +34,8 @@ from adapters.zgw.jwt import ZgwJwt, bearer
 from adapters.zgw.reads import Reads, _by_uuid
 from adapters.zgw.settings import ApiSettings, ZgwSettings
 from adapters.zgw.upstream import Record, ZgwApi
-from facade.identity import UuidKey
 from mapping import zgw as m
+from mapping.keys import UuidKey
 from mapping.ki import KIObject, Onderwerpobject, Partij
 
 log = logging.getLogger("adapters.zgw")

@@ -18,12 +18,12 @@ from facade.api.handlers import Api, route_of
 from facade.api.problems import problem_for_status, problem_response
 from facade.api.routes import add_api_routes, add_health_routes, add_schema_routes
 from facade.config import ConfigError, Settings
-from facade.contract.resources import API_VERSION
 from facade.engine.core import Engine
 from facade.engine.guard import GuardedAdapter, SourcePolicy
 from facade.engine.sources import Identities, Source
 from facade.errors import InvalidParam, ProblemError
 from facade.identity import IdentityCodec
+from mapping.contract import API_VERSION
 
 log = logging.getLogger("facade.api")
 access_log = logging.getLogger("facade.access")

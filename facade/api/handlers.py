@@ -13,7 +13,6 @@ from starlette.responses import Response
 from facade.api.privacy import ProcessingLog, bsns_in, refuse_bsn_search, searched_bsns, searches_by_bsn, withhold_bsns
 from facade.api.requests import BaseUrlPolicy, Client, ClientAuth, resolve_url_filters
 from facade.config import Settings
-from facade.contract.resources import API_PREFIX, RESOURCES, ResourceDef
 from facade.engine.core import Engine, target_of
 from facade.engine.expand import expand, expand_tree
 from facade.engine.fetching import SourceFailed, sources_asked
@@ -21,6 +20,7 @@ from facade.engine.guard import bypass_cache, request_deadline
 from facade.engine.params import ParsedQuery, parse_query
 from facade.engine.render import Renderer
 from facade.errors import ProblemError, not_found
+from mapping.contract import API_PREFIX, RESOURCES, ResourceDef
 
 
 def json_response(body: object, status: int = 200) -> Response:

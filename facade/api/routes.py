@@ -10,8 +10,8 @@ from starlette.responses import HTMLResponse, Response
 from facade.api.handlers import Api, json_response
 from facade.api.openapi import build_openapi
 from facade.config import Settings
-from facade.contract.resources import API_PREFIX, RESOURCES, ResourceDef
 from facade.engine.core import Engine
+from mapping.contract import API_PREFIX, RESOURCES, ResourceDef
 
 
 def add_api_routes(app: FastAPI, api: Api) -> None:

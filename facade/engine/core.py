@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from facade.contract.resources import RESOURCES, ResourceDef
 from facade.engine.fetching import Plan, SourceFailed, call_source, make_plan
 from facade.engine.filtering import Matcher
 from facade.engine.graph import Item, Loader, MergedPartij, Node
@@ -27,6 +26,7 @@ from facade.engine.params import Condition, ParsedQuery
 from facade.engine.paths import Walker, relation_target
 from facade.engine.sources import Identities, Source, merge_key
 from facade.errors import not_found
+from mapping.contract import RESOURCES, ResourceDef
 from mapping.ki import Partij
 
 log = logging.getLogger("facade.engine")

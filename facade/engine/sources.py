@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from adapters.protocol import Adapter, ResourceSupport
-from facade.identity import IdentityCodec, KeySpace, TextKey
+from facade.identity import IdentityCodec, KeySpace
+from mapping.keys import TextKey
 from mapping.ki import KIObject, Partij
 
 

@@ -23,10 +23,10 @@ import pytest
 from adapters.crm_stub.adapter import from_settings as crm_stub
 from adapters.klantinteracties.adapter import from_settings as klantinteracties
 from adapters.protocol import Adapter, ListQuery, Pushdown
-from facade.contract.resources import RESOURCES, FilterDef
 from facade.engine.graph import Item
 from facade.engine.params import Condition
 from facade.engine.paths import node_pos
+from mapping.contract import RESOURCES, FilterDef
 from mapping.ki import Ref
 from tests.conftest import IDENTITY_SECRET, TOKEN, engine_over
 from tests.support.server import running_facade

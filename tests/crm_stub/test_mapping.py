@@ -15,9 +15,9 @@ from adapters.crm_stub.adapter import CrmStubAdapter, from_settings
 from adapters.crm_stub.crm import Crm
 from adapters.crm_stub.story import HENK_BSN
 from adapters.protocol import ListQuery
-from facade.contract.resources import RESOURCES
-from facade.identity import TextKey
 from mapping import crm as m
+from mapping.contract import RESOURCES
+from mapping.keys import TextKey
 from mapping.ki import MODELS, KIObject, Ref
 
 World = dict[str, dict[str, KIObject]]

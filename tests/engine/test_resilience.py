@@ -16,7 +16,8 @@ from facade.api.app import create_app
 from facade.engine.core import Engine
 from facade.engine.guard import GuardedAdapter, SourcePolicy
 from facade.engine.sources import Identities, Source
-from facade.identity import IdentityCodec, KeySpace, TextKey
+from facade.identity import IdentityCodec, KeySpace
+from mapping.keys import TextKey
 from tests.conftest import IDENTITY_SECRET, client_for, settings
 
 API = "/klantinteracties/api/v1"

@@ -11,8 +11,9 @@ import httpx
 from adapters.klantinteracties.adapter import KlantinteractiesAdapter, from_settings
 from adapters.protocol import Adapter
 from facade.api.app import create_app
-from facade.contract.resources import API_PREFIX
-from facade.identity import IdentityCodec, KeySpace, UuidKey
+from facade.identity import IdentityCodec, KeySpace
+from mapping.contract import API_PREFIX
+from mapping.keys import UuidKey
 from tests.conftest import IDENTITY_SECRET, client_for, engine_over, settings
 
 B_API = "http://testserver" + API_PREFIX

@@ -16,8 +16,8 @@ import pytest
 import respx
 from pydantic import BaseModel
 
-from adapters.klantinteracties.dialect import to_current
 from adapters.protocol import ListQuery
+from mapping.codes import to_current
 from mapping.ki import Adres, KIObject, PartijIdentificatorGroep, Ref
 from tests.conftest import TOKEN, requires_shared
 from tests.klantinteracties.cassettes import (

@@ -15,7 +15,7 @@ import pytest
 
 from adapters.crm_stub.adapter import from_settings as crm_stub
 from adapters.crm_stub.dataset import DEMO
-from facade.contract.resources import API_PREFIX, RESOURCES
+from mapping.contract import API_PREFIX, RESOURCES
 from tests.conftest import AUTH, IDENTITY_SECRET, TOKEN
 from tests.klantinteracties.federation import (
     B_API,
