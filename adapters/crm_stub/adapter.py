@@ -22,14 +22,16 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from adapters.crm_stub import dataset
 from adapters.crm_stub.crm import Crm, Page
 from adapters.filters import IDENTIFIER_PARTS, QueryFilters
 from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
+from adapters.settings import AdapterSettings, ConfigPath
 from mapping import crm as m
 from mapping.crm_records import Category, Contact, Customer, IdentifierKind, Item
 from mapping.ki import (
@@ -535,21 +537,25 @@ class CrmStubAdapter(Adapter):
         return await search(kinds, targets, offset=offset, limit=limit)
 
 
-SETTINGS = ("dataset", "latency", "zaak_register")
+class CrmStubSettings(AdapterSettings):
+    """Settings of source kind ``crm_stub``."""
+
+    dataset: ConfigPath | None = None
+    """Path of a dataset JSON file (relative: from the configuration file's folder); default the bundled demo."""
+    latency: float = Field(default=0.0, ge=0)
+    """Seconds each CRM call takes (to simulate a network)."""
+    zaak_register: str = m.DEFAULT_ZAAK_REGISTER
+    """The ``codeRegister`` of zaak onderwerpobjecten."""
+
+    @field_validator("dataset")
+    @classmethod
+    def _exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError("no dataset file at this path")
+        return path
 
 
-def from_settings(settings: Mapping[str, Any]) -> CrmStubAdapter:
-    """The adapter for source kind ``crm_stub``.
-
-    Settings: ``dataset`` (path of a dataset JSON file; default the bundled demo), ``latency``
-    (seconds each CRM call takes; default 0), ``zaak_register`` (the ``codeRegister`` of zaak
-    onderwerpobjecten; default ``open-zaak``).
-    """
-    for key in settings:
-        if key not in SETTINGS:
-            raise ValueError(f"crm_stub: unknown setting {key!r} (known: {', '.join(SETTINGS)})")
-    latency = float(settings.get("latency", 0.0))
-    if latency < 0:
-        raise ValueError("crm_stub: latency must not be negative")
-    data = dataset.load(settings.get("dataset") or dataset.DEMO)
-    return CrmStubAdapter(Crm(data, latency), zaak_register=str(settings.get("zaak_register", m.DEFAULT_ZAAK_REGISTER)))
+def from_settings(settings: CrmStubSettings) -> CrmStubAdapter:
+    """The adapter for source kind ``crm_stub``."""
+    data = dataset.load(settings.dataset or dataset.DEMO)
+    return CrmStubAdapter(Crm(data, settings.latency), zaak_register=settings.zaak_register)

@@ -13,7 +13,8 @@ import re
 from typing import Literal
 
 Dialect = Literal["current", "legacy"]
-DIALECT_SETTINGS = ("current", "legacy", "auto")
+DialectSetting = Literal["current", "legacy", "auto"]
+"""`auto`: the dialect the upstream's API version implies (`dialect_of`)."""
 
 LEGACY_BEFORE = (0, 2)
 """API versions below this (0.0.x, 0.1.x) are assumed to hold the old codes when `dialect: auto`."""

@@ -595,11 +595,12 @@ class ZgwAdapter(Adapter):
 
 
 def _auth(api: ApiSettings):
-    if api.token:
-        return bearer(api.token)
-    return ZgwJwt(api.client_id, api.secret, api.user_id, api.user_representation)
+    if api.token is not None:
+        return bearer(api.token.get_secret_value())
+    assert api.secret is not None  # the settings model requires a token or a secret
+    return ZgwJwt(api.client_id, api.secret.get_secret_value(), api.user_id, api.user_representation)
 
 
-def from_settings(settings: Mapping[str, Any]) -> ZgwAdapter:
+def from_settings(settings: ZgwSettings) -> ZgwAdapter:
     """The adapter for source kind ``zgw`` (settings: docs/configuration.md)."""
-    return ZgwAdapter(zgw_settings.parse(settings))
+    return ZgwAdapter(settings)

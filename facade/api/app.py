@@ -7,17 +7,19 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from adapters.registry import create_adapter
+from adapters.protocol import Adapter
+from adapters.registry import InvalidAdapterSettings, UnknownAdapterKind, create_adapter
 from facade.api.handlers import Api, route_of
 from facade.api.problems import problem_for_status, problem_response
 from facade.api.routes import add_api_routes, add_health_routes, add_schema_routes
-from facade.config import ConfigError, Settings
+from facade.config import ConfigError, Settings, SourceConfig, describe
 from facade.engine.core import Engine
 from facade.engine.guard import GuardedAdapter, SourcePolicy
 from facade.engine.sources import Identities, Source
@@ -34,10 +36,7 @@ def build_engine(settings: Settings) -> Engine:
     secret = settings.identity_secret.get_secret_value().encode()
     sources = []
     for priority, config in enumerate(settings.sources):
-        try:
-            adapter = create_adapter(config.kind, config.settings)
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"invalid configuration:\n  sources.{priority}.settings ({config.name}): {exc}") from None
+        adapter = _adapter(priority, config, settings.config_dir)
         policy = SourcePolicy(
             timeout=config.timeout,
             failure_threshold=config.failure_threshold,
@@ -48,6 +47,24 @@ def build_engine(settings: Settings) -> Engine:
         )
         sources.append(Source(config.name, priority, GuardedAdapter(config.name, adapter, policy, secret)))
     return Engine(sources, Identities(IdentityCodec(secret), sources, settings.merge_partijen))
+
+
+def _adapter(index: int, config: SourceConfig, config_dir: Path | None) -> Adapter:
+    """One source's adapter; its kind's settings model checks the settings, naming each wrong one."""
+    try:
+        return create_adapter(config.kind, config.settings, config_dir)
+    except InvalidAdapterSettings as exc:
+        raise ConfigError(
+            describe([(_join(f"sources.{index}.settings", path), msg) for path, msg in exc.problems])
+        ) from None
+    except UnknownAdapterKind as exc:
+        raise ConfigError(describe([(f"sources.{index}.kind", str(exc))])) from None
+    except (ValueError, TypeError) as exc:  # the factory's own refusal, e.g. a dataset that fails its checks
+        raise ConfigError(describe([(f"sources.{index}.settings", str(exc))])) from None
+
+
+def _join(prefix: str, path: str) -> str:
+    return f"{prefix}.{path}" if path else prefix
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:

@@ -9,7 +9,7 @@ from collections.abc import Collection
 
 import pytest
 
-from adapters.crm_stub.adapter import from_settings
+from adapters.crm_stub.adapter import CrmStubSettings, from_settings
 from adapters.crm_stub.dataset import DEMO
 from adapters.protocol import Adapter, ListPage, ListQuery, SourceUnavailable
 from facade.api.app import create_app
@@ -55,7 +55,7 @@ class Faulty(Adapter):
 
 
 def guarded_app(policy: SourcePolicy, **config):
-    crm, second = Faulty(from_settings({})), Faulty(from_settings({"dataset": str(SECOND)}))
+    crm, second = Faulty(from_settings(CrmStubSettings())), Faulty(from_settings(CrmStubSettings(dataset=SECOND)))
     secret = IDENTITY_SECRET.encode()
     sources = [
         Source("crm", 0, GuardedAdapter("crm", crm, SourcePolicy(), secret)),
@@ -182,7 +182,7 @@ async def test_health_endpoints_need_no_token_and_show_no_data():
 
 @pytest.mark.parametrize("client_strict", [True, False])
 async def test_a_strict_client(client_strict):
-    crm = Faulty(from_settings({}))
+    crm = Faulty(from_settings(CrmStubSettings()))
     crm.mode = "fail"
     secret = IDENTITY_SECRET.encode()
     sources = [Source("crm", 0, GuardedAdapter("crm", crm, SourcePolicy(cache_ttl=0), secret))]

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from adapters.klantinteracties.adapter import KlantinteractiesAdapter, from_settings
+from adapters.klantinteracties.adapter import KlantinteractiesAdapter, KlantinteractiesSettings, from_settings
 from adapters.protocol import Adapter
 from facade.api.app import create_app
 from facade.identity import IdentityCodec, KeySpace
@@ -38,7 +38,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 def upstream_adapter(base: str, transport: httpx.AsyncBaseTransport | None = None, **extra) -> KlantinteractiesAdapter:
     settings = {"base_url": base + API_PREFIX, "token": {"env": UPSTREAM_TOKEN_ENV}, **extra}
-    return from_settings(settings, transport=transport)
+    return from_settings(KlantinteractiesSettings.model_validate(settings), transport=transport)
 
 
 def facade_over(sources: Sequence[tuple[str, Adapter]], merge_partijen: bool = False):
