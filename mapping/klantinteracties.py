@@ -61,16 +61,13 @@ from mapping.ki import (
     Persoon,
     Ref,
     Rekeningnummer,
+    Unmappable,
     Vertegenwoordiging,
 )
 
 log = logging.getLogger(__name__)
 
 Raw = Mapping[str, Any]
-
-
-class Unmappable(ValueError):
-    """A record without a usable uuid (or otherwise not a record of its resource)."""
 
 
 # --- keys and references -----------------------------------------------------------------------

@@ -18,19 +18,19 @@ key descending: the CRM's own order. Other resources come in a stable order.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from adapters.crm_stub import dataset
 from adapters.crm_stub.crm import Crm, Page
 from adapters.filters import IDENTIFIER_PARTS, QueryFilters
 from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
+from adapters.records import build_or_skip
 from adapters.settings import AdapterSettings, ConfigPath
 from mapping import crm as m
 from mapping.crm_records import Category, Contact, Customer, IdentifierKind, Item
@@ -45,8 +45,6 @@ from mapping.ki import (
     Partij,
     Vertegenwoordiging,
 )
-
-log = logging.getLogger(__name__)
 
 Owner = Literal["customer", "contact"]
 ItemSearch = Callable[..., Awaitable[Page[Item]]]
@@ -108,12 +106,8 @@ def _build(resource: str, lazies: Iterable[m.Lazy], wanted: Collection[str] | No
     for key, build in lazies:
         if wanted is not None and key not in wanted:
             continue
-        try:
-            built[key] = build()
-        except ValidationError as exc:
-            # Field paths only: pydantic's message would quote the values, which may be a BSN.
-            fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
-            log.warning("crm_stub: skipped %s %s, it breaks the contract at: %s", resource, key, fields)
+        if (obj := build_or_skip("crm_stub", resource, key, build)) is not None:
+            built[key] = obj
     return built
 
 

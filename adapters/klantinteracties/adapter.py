@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Annotated, Any, ClassVar
 
 import httpx
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, Field
 
 from adapters.http import NotFoundUpstream, UpstreamClient, UpstreamSettings
 from adapters.klantinteracties.dialect import (
@@ -29,6 +29,7 @@ from adapters.klantinteracties.dialect import (
 from adapters.klantinteracties.filters import RESOURCE_SUPPORT, part_of, upstream_params
 from adapters.klantinteracties.paging import plan_pages
 from adapters.protocol import Adapter, ListPage, ListQuery, ResourceSupport, SourceGarbage, SourceRejected
+from adapters.records import build_or_skip
 from adapters.settings import AdapterSettings, BaseUrl, Secret
 from mapping.ki import KIObject
 from mapping.klantinteracties import canonical_uuid, expanded, identificator_refs, key_of, to_model
@@ -199,15 +200,7 @@ def _moment(raw: Raw) -> dt.datetime:
 
 
 def _model(resource: str, raw: Raw, identificatoren: Mapping[str, Raw]) -> KIObject | None:
-    try:
-        return to_model(resource, raw, identificatoren)
-    except ValidationError as exc:
-        # field paths only: pydantic's message would quote the values, which may be a BSN
-        fields = ", ".join(".".join(map(str, error["loc"])) for error in exc.errors())
-        log.warning("klantinteracties: skipped %s %s, it breaks the contract at: %s", resource, key_of(raw), fields)
-    except ValueError as exc:
-        log.warning("klantinteracties: skipped %s %s: %s", resource, key_of(raw), exc)
-    return None
+    return build_or_skip("klantinteracties", resource, key_of(raw), lambda: to_model(resource, raw, identificatoren))
 
 
 # --- settings ----------------------------------------------------------------------------------

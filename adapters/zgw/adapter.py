@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import uuid as uuidlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 
 from adapters.filters import IDENTIFIER_PARTS, QueryFilters
 from adapters.http import UpstreamClient, UpstreamSettings
 from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
+from adapters.records import build_or_skip
 from adapters.zgw import settings as zgw_settings
 from adapters.zgw.jwt import ZgwJwt, bearer
 from adapters.zgw.reads import Reads, _by_uuid
@@ -37,8 +36,6 @@ from adapters.zgw.upstream import Record, ZgwApi
 from mapping import zgw as m
 from mapping.keys import UuidKey
 from mapping.ki import KIObject, Onderwerpobject, Partij
-
-log = logging.getLogger("adapters.zgw")
 
 E = Pushdown.EXACT
 CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
@@ -58,15 +55,7 @@ def _zaak_uuid(value: str) -> str | None:
 
 def _build(resource: str, key: str, build: Callable[[], Any]) -> Any:
     """Build one object (or the list of objects derived from one record); None when it breaks the contract."""
-    try:
-        return build()
-    except ValidationError as exc:
-        # field paths only: pydantic's message would quote the values, which may be a BSN
-        fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
-        log.warning("zgw: skipped %s %s, it breaks the contract at: %s", resource, key, fields)
-    except ValueError as exc:  # the mapping's own messages hold no values
-        log.warning("zgw: skipped %s %s: %s", resource, key, exc)
-    return None
+    return build_or_skip("zgw", resource, key, build)
 
 
 def _slice(records: Sequence[KIObject], query: ListQuery) -> ListPage:
