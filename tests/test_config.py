@@ -12,7 +12,6 @@ from adapters.crm_stub import dataset
 from adapters.crm_stub.adapter import CrmStubAdapter
 from facade.api.app import build_engine
 from facade.config import ConfigError, load_settings
-from facade.engine.guard import GuardedAdapter
 
 GOOD = {
     "identity_secret": {"env": "T_SECRET"},
@@ -44,9 +43,8 @@ def test_a_good_file_loads_and_resolves_secrets(tmp_path, env):
 def test_an_adapter_takes_a_relative_path_from_the_configuration_folder(tmp_path, env):
     (tmp_path / "data.json").write_text((dataset.BUNDLED / "second.json").read_text())
     engine = build_engine(load_settings(write(tmp_path, GOOD)))
-    adapter = engine.sources[0].adapter
-    assert isinstance(adapter, GuardedAdapter) and isinstance(adapter.inner, CrmStubAdapter)
-    assert adapter.inner.crm.name == "Sociaal domein CRM"
+    adapter = engine.sources[0].guard.inner
+    assert isinstance(adapter, CrmStubAdapter) and adapter.crm.name == "Sociaal domein CRM"
 
 
 @pytest.mark.parametrize(

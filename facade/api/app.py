@@ -79,7 +79,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             api.processing_log.close()
         for source in engine.sources:
             try:
-                await source.adapter.aclose()
+                await source.guard.aclose()
             except Exception:
                 log.exception("closing source %s failed", source.name)
 

@@ -48,7 +48,7 @@ def add_health_routes(app: FastAPI, engine: Engine) -> None:
         return json_response({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        sources = {s.name: getattr(s.adapter, "status", "up") for s in engine.sources}
+        sources = {s.name: s.guard.status for s in engine.sources}
         ready = any(status != "breaker-open" for status in sources.values())
         return json_response({"status": "ready" if ready else "unavailable", "sources": sources}, 200 if ready else 503)
 
