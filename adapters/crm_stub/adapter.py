@@ -26,12 +26,20 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from adapters.api import (
+    IDENTIFIER_PARTS,
+    Adapter,
+    AdapterSettings,
+    ConfigPath,
+    ListPage,
+    ListQuery,
+    Pushdown,
+    QueryFilters,
+    ResourceSupport,
+    build_or_skip,
+)
 from adapters.crm_stub import dataset
 from adapters.crm_stub.crm import Crm, Page
-from adapters.filters import IDENTIFIER_PARTS, QueryFilters
-from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
-from adapters.records import build_or_skip
-from adapters.settings import AdapterSettings, ConfigPath
 from mapping import crm as m
 from mapping.crm_records import Category, Contact, Customer, IdentifierKind, Item
 from mapping.ki import (

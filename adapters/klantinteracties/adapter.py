@@ -18,7 +18,21 @@ from typing import Annotated, Any, ClassVar
 import httpx
 from pydantic import AfterValidator, Field
 
-from adapters.http import NotFoundUpstream, UpstreamClient, UpstreamSettings
+from adapters.api import (
+    Adapter,
+    AdapterSettings,
+    BaseUrl,
+    ListPage,
+    ListQuery,
+    NotFoundUpstream,
+    ResourceSupport,
+    Secret,
+    SourceGarbage,
+    SourceRejected,
+    UpstreamClient,
+    UpstreamSettings,
+    build_or_skip,
+)
 from adapters.klantinteracties.dialect import (
     Dialect,
     DialectSetting,
@@ -28,9 +42,6 @@ from adapters.klantinteracties.dialect import (
 )
 from adapters.klantinteracties.filters import RESOURCE_SUPPORT, part_of, upstream_params
 from adapters.klantinteracties.paging import plan_pages
-from adapters.protocol import Adapter, ListPage, ListQuery, ResourceSupport, SourceGarbage, SourceRejected
-from adapters.records import build_or_skip
-from adapters.settings import AdapterSettings, BaseUrl, Secret
 from mapping.ki import KIObject
 from mapping.klantinteracties import canonical_uuid, expanded, identificator_refs, key_of, to_model
 

@@ -24,11 +24,10 @@ import datetime as dt
 import itertools
 from collections.abc import Mapping
 
+from adapters.api import FilterValue, Pushdown, ResourceSupport, UuidKey
 from adapters.klantinteracties.dialect import Dialect
-from adapters.protocol import FilterValue, Pushdown, ResourceSupport
 from mapping.codes import objecttype_to_legacy, soort_to_legacy
 from mapping.contract import RESOURCES, FilterDef
-from mapping.keys import UuidKey
 
 E, L = Pushdown.EXACT, Pushdown.LOOSE
 

@@ -24,17 +24,25 @@ from typing import Any
 
 import httpx
 
-from adapters.filters import IDENTIFIER_PARTS, QueryFilters
-from adapters.http import UpstreamClient, UpstreamSettings
-from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
-from adapters.records import build_or_skip
+from adapters.api import (
+    IDENTIFIER_PARTS,
+    Adapter,
+    ListPage,
+    ListQuery,
+    Pushdown,
+    QueryFilters,
+    ResourceSupport,
+    UpstreamClient,
+    UpstreamSettings,
+    UuidKey,
+    build_or_skip,
+)
 from adapters.zgw import settings as zgw_settings
 from adapters.zgw.jwt import ZgwJwt, bearer
 from adapters.zgw.reads import Reads, _by_uuid
 from adapters.zgw.settings import ApiSettings, ZgwSettings
 from adapters.zgw.upstream import Record, ZgwApi
 from mapping import zgw as m
-from mapping.keys import UuidKey
 from mapping.ki import KIObject, Onderwerpobject, Partij
 
 E = Pushdown.EXACT

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from adapters.settings import AdapterSettings, BaseUrl, Secret
+from adapters.api import AdapterSettings, BaseUrl, Secret
 from adapters.zgw.flavours import Api, Flavour
 
 APIS: tuple[Api, ...] = ("klanten", "contactmomenten", "zaken")
