@@ -107,6 +107,20 @@ def test_secret_from_a_file(tmp_path, env):
     assert settings.identity_secret.get_secret_value() == "identity-secret-from-a-file-0001"
 
 
+def test_every_wrong_adapter_setting_of_every_source_is_named_at_once(tmp_path, env):
+    sources = [
+        {"name": "crm", "kind": "crm_stub", "settings": {"latency": -1, "colour": "blue"}},
+        {"name": "zgw", "kind": "zgw", "settings": {"zaken": {"base_url": "https://zaken.example", "client_id": "c"}}},
+    ]
+    with pytest.raises(ConfigError) as error:
+        build_engine(load_settings(write(tmp_path, {**GOOD, "sources": sources})))
+    assert str(error.value).splitlines()[1:] == [
+        "  sources.0.settings.latency: Input should be greater than or equal to 0",
+        "  sources.0.settings.colour: Extra inputs are not permitted",
+        "  sources.1.settings.zaken: Value error, secret is required, as {env: NAME} or {file: PATH}",
+    ]
+
+
 def test_the_service_refuses_to_start_with_a_bad_adapter_setting(tmp_path, env):
     bad = {**GOOD, "sources": [{"name": "crm", "kind": "crm_stub", "settings": {"latncy": 1}}]}
     completed = subprocess.run(
