@@ -13,7 +13,10 @@ job. The engine also re-checks every pushed-down filter on what comes back, so a
 application that applies a filter loosely never leaks records; declaring a filter ``EXACT``
 only lets the engine trust the application's *count* and skip records by offset.
 
-Example: a read-only adapter over an application that can find customers by BSN::
+Example: a read-only adapter over an application that can find customers by BSN (integrators
+import all of this from the public module `adapters.api`)::
+
+    from adapters.api import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport, TextKey
 
     class MyCrm(Adapter):
         resources = {
@@ -53,7 +56,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from facade.identity import KeyFormat, TextKey
+from mapping.keys import KeyFormat, TextKey
 from mapping.ki import KIObject, Partij
 
 FilterValue = str | bool | dt.date | dt.datetime | frozenset[str]

@@ -59,7 +59,7 @@ def _validate(config_path: str) -> int | None:
 
     async def close() -> None:
         for source in engine.sources:
-            await source.adapter.aclose()
+            await source.guard.aclose()
 
     asyncio.run(close())
     return None

@@ -2,7 +2,9 @@
 
 Every setting is documented in docs/configuration.md. A wrong setting stops the service with a
 message that names it (`ConfigError`). Secrets are never written in the file itself: a secret
-setting is ``{env: NAME}`` or ``{file: /run/secrets/name}``.
+setting is ``{env: NAME}`` or ``{file: /run/secrets/name}`` (`adapters.settings.Secret`, the
+type adapters use too). A source's `settings` are its adapter kind's business: they are
+validated by the kind's own model when the sources are built (`facade.api.app.build_engine`).
 """
 
 from __future__ import annotations
@@ -13,46 +15,23 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from adapters.settings import Secret, problems
+from mapping.contract import RESOURCES
 
 
 class ConfigError(Exception):
     """A configuration problem, with a message that names the setting (never its secret value)."""
-
-
-class SecretRef(BaseModel):
-    """Where a secret comes from: an environment variable or a file (e.g. a mounted secret)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    env: str | None = None
-    file: Path | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> SecretRef:
-        if (self.env is None) == (self.file is None):
-            raise ValueError("give exactly one of 'env' or 'file'")
-        return self
-
-    def resolve(self) -> SecretStr:
-        if self.env is not None:
-            value = os.environ.get(self.env)
-            if not value:
-                raise ValueError(f"environment variable {self.env} is not set")
-            return SecretStr(value)
-        assert self.file is not None
-        try:
-            return SecretStr(self.file.read_text().strip())
-        except OSError as exc:
-            raise ValueError(f"cannot read secret file {self.file}: {exc.strerror}") from None
-
-
-def _secret(value: Any) -> SecretStr:
-    """Accept a secret reference from a file, or a SecretStr handed in by Python code (tests)."""
-    if isinstance(value, SecretStr):
-        return value
-    if isinstance(value, str):
-        raise ValueError("secrets are not written in the configuration file: use {env: NAME} or {file: PATH}")
-    return SecretRef.model_validate(value).resolve()
 
 
 class JwtClientConfig(BaseModel):
@@ -60,11 +39,9 @@ class JwtClientConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     client_id: str = Field(min_length=1)
-    secret: SecretStr
+    secret: Secret
     max_age: float = Field(default=3600, gt=0)
     """Seconds after its `iat` that a token is still accepted."""
-
-    _resolve_secret = field_validator("secret", mode="before")(_secret)
 
 
 class Permissions(BaseModel):
@@ -77,8 +54,6 @@ class Permissions(BaseModel):
     @field_validator("read")
     @classmethod
     def _known(cls, value):
-        from facade.contract.resources import RESOURCES
-
         if value != "*":
             unknown = sorted(set(value) - RESOURCES.keys())
             if unknown:
@@ -92,7 +67,7 @@ class Permissions(BaseModel):
 class ClientConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    token: SecretStr | None = None
+    token: Secret | None = None
     jwt: JwtClientConfig | None = None
     permissions: Permissions = Field(default_factory=Permissions)
     strict: bool = False
@@ -103,8 +78,6 @@ class ClientConfig(BaseModel):
         if (self.token is None) == (self.jwt is None):
             raise ValueError("give a client exactly one of 'token' or 'jwt'")
         return self
-
-    _resolve_token = field_validator("token", mode="before")(lambda v: None if v is None else _secret(v))
 
     @field_validator("token")
     @classmethod
@@ -120,6 +93,7 @@ class SourceConfig(BaseModel):
     """Part of every object's identity: renaming a source changes its UUIDs."""
     kind: str = Field(min_length=1)
     settings: dict[str, Any] = Field(default_factory=dict)
+    """Validated by the adapter kind's own settings model when the sources are built."""
     timeout: float = Field(default=10.0, gt=0, le=300)
     """Seconds one call to this source may take before it is cut off."""
     failure_threshold: int = Field(default=5, ge=1)
@@ -135,10 +109,8 @@ class ProcessingLogConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sink: Literal["stdout", "file"] = "stdout"
     path: Path | None = None
-    key: SecretStr
+    key: Secret
     """Key of the BSN hashes in the log; keep it to answer "who looked at my data"."""
-
-    _resolve_key = field_validator("key", mode="before")(_secret)
 
     @model_validator(mode="after")
     def _path_for_file(self) -> ProcessingLogConfig:
@@ -154,7 +126,7 @@ class Settings(BaseModel):
     """External base URL object URLs are built from; None: from the request's host."""
     trusted_proxies: list[str] = Field(default_factory=list)
     """Addresses or networks whose X-Forwarded-Proto/Host headers are honoured."""
-    identity_secret: SecretStr
+    identity_secret: Secret
     merge_partijen: bool = True
     request_deadline: float = Field(default=30.0, gt=0, le=600)
     """Seconds a whole request may take; sources are cut off earlier when it comes first."""
@@ -164,8 +136,12 @@ class Settings(BaseModel):
     sources: list[SourceConfig] = Field(min_length=1)
     processing_log: ProcessingLogConfig | None = None
     """Where BSN processing is recorded; without it, no client may have the `bsn` permission."""
+    _config_dir: Path | None = PrivateAttr(default=None)
 
-    _resolve_identity = field_validator("identity_secret", mode="before")(_secret)
+    @property
+    def config_dir(self) -> Path | None:
+        """The configuration file's folder, if the settings came from a file."""
+        return self._config_dir
 
     @field_validator("identity_secret")
     @classmethod
@@ -213,11 +189,9 @@ _ENV_OVERRIDES = {
 }
 
 
-def _describe(error: ValidationError) -> str:
-    lines = []
-    for detail in error.errors():
-        location = ".".join(str(part) for part in detail["loc"]) or "(top level)"
-        lines.append(f"  {location}: {detail['msg']}")
+def describe(problems: list[tuple[str, str]]) -> str:
+    """The message of a `ConfigError`: one line per (setting, message)."""
+    lines = [f"  {location or '(top level)'}: {message}" for location, message in problems]
     return "invalid configuration:\n" + "\n".join(lines)
 
 
@@ -242,14 +216,11 @@ def load_settings(path: str | Path | None = None, overrides: dict[str, Any] | No
 
 
 def settings_from(raw: dict[str, Any], base: Path | None = None) -> Settings:
-    """Validate a configuration mapping; relative dataset paths are resolved against `base`."""
+    """Validate a configuration mapping; `base` is the folder of the file it came from (adapters
+    take relative paths in their settings from there)."""
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
-    if base is not None:
-        for source in settings.sources:
-            dataset = source.settings.get("dataset")
-            if isinstance(dataset, str) and not Path(dataset).is_absolute():
-                source.settings["dataset"] = str((base / dataset).resolve())
+        raise ConfigError(describe(problems(exc))) from None
+    settings._config_dir = base.resolve() if base is not None else None
     return settings

@@ -15,7 +15,8 @@ from the configured identity secret and the key space. So:
   merged partij's key.
 
 Version and variant bits are kept out of the permutation: a text key gets a version-4 UUID,
-and a UUID key keeps its own version (a v4 upstream UUID stays a v4).
+and a UUID key keeps its own version (a v4 upstream UUID stays a v4). How keys of one shape fit
+the free bits is the key format's business (`mapping/keys.py`, declared by adapters).
 """
 
 from __future__ import annotations
@@ -23,96 +24,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
 
 from cachetools import LRUCache
 
+from mapping.keys import FIXED_BITS, KeyFormat, free_bits, from_free_bits
+
 _MASK61 = (1 << 61) - 1
-_FIXED_BITS = (0xF << 76) | (0x3 << 62)  # version nibble and variant bits of a UUID
-_V4_BITS = (0x4 << 76) | (0x2 << 62)
 _ROUNDS = 4
-
-
-def _compress(value: int) -> int:
-    """The 122 bits of a UUID that are not version/variant, as one integer."""
-    return (value & ((1 << 62) - 1)) | (((value >> 64) & 0xFFF) << 62) | ((value >> 80) << 74)
-
-
-def _expand(payload: int) -> int:
-    low = payload & ((1 << 62) - 1)
-    mid = (payload >> 62) & 0xFFF
-    high = payload >> 74
-    return low | (mid << 64) | (high << 80)
-
-
-class KeyFormat(Protocol):
-    """How upstream keys of one shape are packed into the 122 bits of a UUID."""
-
-    name: str
-
-    def pack(self, key: str) -> tuple[int, int] | None:
-        """(payload of at most 122 bits, fixed version/variant bits), or None if not this shape."""
-
-    def unpack(self, payload: int, fixed: int) -> str | None:
-        """The key back, or None when the bits cannot be a key of this shape."""
-
-
-@dataclass(frozen=True)
-class TextKey:
-    """Keys of at most 15 UTF-8 bytes without NUL: customer numbers, short codes."""
-
-    name: str = "text"
-    MAX_BYTES = 15
-
-    def pack(self, key: str) -> tuple[int, int] | None:
-        raw = key.encode()
-        if not raw or len(raw) > self.MAX_BYTES or b"\0" in raw:
-            return None
-        return int.from_bytes(raw.ljust(self.MAX_BYTES, b"\0"), "big"), _V4_BITS
-
-    def unpack(self, payload: int, fixed: int) -> str | None:
-        if fixed != _V4_BITS or payload >> (8 * self.MAX_BYTES):
-            return None
-        raw = payload.to_bytes(self.MAX_BYTES, "big").rstrip(b"\0")
-        if not raw or b"\0" in raw:
-            return None
-        try:
-            return raw.decode()
-        except UnicodeDecodeError:
-            return None
-
-
-@dataclass(frozen=True)
-class UuidKey:
-    """Keys that are UUIDs, optionally with a fixed suffix for objects derived from one record.
-
-    ``UuidKey(suffix="email")`` packs ``"<uuid>#email"``: an e-mail address derived from the
-    customer record with that UUID gets a key space of its own.
-    """
-
-    suffix: str = ""
-
-    @property
-    def name(self) -> str:
-        return f"uuid#{self.suffix}" if self.suffix else "uuid"
-
-    def pack(self, key: str) -> tuple[int, int] | None:
-        if self.suffix:
-            head, sep, tail = key.rpartition("#")
-            if not sep or tail != self.suffix:
-                return None
-            key = head
-        elif "#" in key:
-            return None
-        try:
-            value = uuid.UUID(key).int
-        except ValueError:
-            return None
-        return _compress(value), value & _FIXED_BITS
-
-    def unpack(self, payload: int, fixed: int) -> str | None:
-        text = str(uuid.UUID(int=_expand(payload) | fixed))
-        return f"{text}#{self.suffix}" if self.suffix else text
 
 
 @dataclass(frozen=True)
@@ -163,7 +81,7 @@ class IdentityCodec:
         left, right = payload >> 61, payload & _MASK61
         for round_key in self._keys(space):
             left, right = right, left ^ self._round(round_key, right)
-        result = str(uuid.UUID(int=_expand((left << 61) | right) | fixed))
+        result = str(uuid.UUID(int=from_free_bits((left << 61) | right) | fixed))
         if cache:
             self._encoded[memo_key] = result
         return result
@@ -171,8 +89,8 @@ class IdentityCodec:
     def decode(self, space: KeySpace, value: uuid.UUID) -> str | None:
         """The upstream key this UUID stands for in `space`, or None if it cannot be one."""
         as_int = value.int
-        payload = _compress(as_int)
+        payload = free_bits(as_int)
         left, right = payload >> 61, payload & _MASK61
         for round_key in reversed(self._keys(space)):
             left, right = right ^ self._round(round_key, left), left
-        return space.format.unpack((left << 61) | right, as_int & _FIXED_BITS)
+        return space.format.unpack((left << 61) | right, as_int & FIXED_BITS)

@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Literal
 
-from adapters.crm_stub.crm import (
+from mapping.crm_records import (
     Address,
     Category,
     Contact,

@@ -23,6 +23,15 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+
+class Unmappable(ValueError):
+    """A mapping's refusal of one upstream record (no usable key, a required field missing).
+
+    Its message is written by the mapping and names no value from the record: it is logged as is
+    when the record is skipped (`adapters.records.build_or_skip`).
+    """
+
+
 # --- references ------------------------------------------------------------------------------
 
 

@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 import orjson
 from pydantic import BaseModel
 
-from adapters.klantinteracties.dialect import to_current
-from facade.contract.resources import RESOURCES
+from mapping.codes import to_current
+from mapping.contract import RESOURCES
 from mapping.ki import (
     Actor,
     ActorKlantcontact,
@@ -61,16 +61,13 @@ from mapping.ki import (
     Persoon,
     Ref,
     Rekeningnummer,
+    Unmappable,
     Vertegenwoordiging,
 )
 
 log = logging.getLogger(__name__)
 
 Raw = Mapping[str, Any]
-
-
-class Unmappable(ValueError):
-    """A record without a usable uuid (or otherwise not a record of its resource)."""
 
 
 # --- keys and references -----------------------------------------------------------------------

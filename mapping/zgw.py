@@ -55,6 +55,7 @@ from mapping.ki import (
     PartijIdentificatorGroep,
     Persoon,
     Ref,
+    Unmappable,
 )
 
 Record = Mapping[str, Any]
@@ -393,7 +394,7 @@ def klantcontact(moment: Contactmoment) -> Klantcontact:
     cm = moment.record
     registratie = parse_moment(cm.get("registratiedatum"))
     if registratie is None:
-        raise ValueError("contactmoment without registratiedatum")
+        raise Unmappable("contactmoment without registratiedatum")
     # e-Suite's own subject (a routing code or a type) if it has one; the VNG API has none.
     onderwerp = text(cm, "onderwerp") or text(cm, "type") or moment.onderwerp
     found_actor = actor(moment)
@@ -420,7 +421,7 @@ def betrokkene(kcm: Record, cm: Record | None, klant: Record | None) -> Betrokke
     key = record_uuid(kcm)
     moment = uuid_of(kcm.get("contactmoment"))
     if key is None or moment is None:
-        raise ValueError("klantcontactmoment without url or contactmoment")
+        raise Unmappable("klantcontactmoment without url or contactmoment")
     klant_key = record_uuid(klant) if klant is not None else None
     persoon = klant is not None and soort_partij(klant) == "persoon"
     return Betrokkene(
@@ -437,7 +438,7 @@ def betrokkene(kcm: Record, cm: Record | None, klant: Record | None) -> Betrokke
 def onderwerpobject_object(ocm: Record, register: str) -> Onderwerpobject:
     key, moment = record_uuid(ocm), uuid_of(ocm.get("contactmoment"))
     if key is None or moment is None:
-        raise ValueError("objectcontactmoment without url or contactmoment")
+        raise Unmappable("objectcontactmoment without url or contactmoment")
     kind = text(ocm, "objectType") or "zaak"
     ident = zaak_identificator(ocm.get("object"), register)
     return Onderwerpobject(
@@ -452,7 +453,7 @@ def onderwerpobject_zaakcontactmoment(zcm: Record, register: str, contactmomente
     that holds it is configured in this source."""
     key = record_uuid(zcm)
     if key is None:
-        raise ValueError("zaakcontactmoment without uuid")
+        raise Unmappable("zaakcontactmoment without uuid")
     moment = uuid_of(zcm.get("contactmoment")) if contactmomenten else None
     return Onderwerpobject(
         key=derived(key, ZCM),
@@ -488,7 +489,7 @@ def zaak_klantcontact(kc: Record) -> Klantcontact:
     key = record_uuid(kc)
     moment = parse_moment(kc.get("datumtijd"))
     if key is None or moment is None:
-        raise ValueError("zaak klantcontact without uuid or datumtijd")
+        raise Unmappable("zaak klantcontact without uuid or datumtijd")
     nummer = short_id(text(kc, "identificatie"))
     return Klantcontact(
         key=derived(key, ZAAK),
@@ -507,7 +508,7 @@ def zaak_klantcontact(kc: Record) -> Klantcontact:
 def zaak_klantcontact_onderwerpobject(kc: Record, register: str) -> Onderwerpobject:
     key = record_uuid(kc)
     if key is None:
-        raise ValueError("zaak klantcontact without uuid")
+        raise Unmappable("zaak klantcontact without uuid")
     return Onderwerpobject(
         key=derived(key, ZAAK),
         klantcontact=Ref(derived(key, ZAAK)),

@@ -8,6 +8,9 @@ import sys
 import pytest
 import yaml
 
+from adapters.crm_stub import dataset
+from adapters.crm_stub.adapter import CrmStubAdapter
+from facade.api.app import build_engine
 from facade.config import ConfigError, load_settings
 
 GOOD = {
@@ -29,11 +32,44 @@ def write(tmp_path, config) -> str:
     return str(path)
 
 
-def test_a_good_file_loads_and_resolves_paths_and_secrets(tmp_path, env):
+def test_a_good_file_loads_and_resolves_secrets(tmp_path, env):
     settings = load_settings(write(tmp_path, GOOD))
     assert settings.clients[0].token.get_secret_value() == "token-of-kiss-0123"
-    assert settings.sources[0].settings["dataset"] == str(tmp_path / "data.json")
+    assert settings.sources[0].settings == {"dataset": "data.json"}, "a source's settings are its adapter's business"
+    assert settings.config_dir == tmp_path
     assert settings.merge_partijen is True
+
+
+def test_an_adapter_takes_a_relative_path_from_the_configuration_folder(tmp_path, env):
+    (tmp_path / "data.json").write_text((dataset.BUNDLED / "second.json").read_text())
+    engine = build_engine(load_settings(write(tmp_path, GOOD)))
+    adapter = engine.sources[0].guard.inner
+    assert isinstance(adapter, CrmStubAdapter) and adapter.crm.name == "Sociaal domein CRM"
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        ({"kind": "crm_stub", "settings": {"latency": -1}}, "sources.1.settings.latency: Input should be greater"),
+        ({"kind": "crm_stub", "settings": {"dataset": "elsewhere.json"}}, "sources.1.settings.dataset: Value error"),
+        (
+            {"kind": "zgw", "settings": {"klanten": {"base_url": "ftp://x", "token": {"env": "T_TOKEN"}}}},
+            "sources.1.settings.klanten.base_url: Value error, give an http(s) URL",
+        ),
+        (
+            {"kind": "klantinteracties", "settings": {"base_url": "https://ok.example", "token": "literal-token"}},
+            "sources.1.settings.token: Value error, secrets are not written in the configuration",
+        ),
+        ({"kind": "nonsense", "settings": {}}, "sources.1.kind: unknown adapter kind 'nonsense'"),
+    ],
+)
+def test_a_wrong_adapter_setting_is_named_by_its_path(tmp_path, env, source, named):
+    config = {**GOOD, "sources": [*GOOD["sources"], {"name": "second", **source}]}
+    (tmp_path / "data.json").write_text((dataset.BUNDLED / "second.json").read_text())
+    with pytest.raises(ConfigError) as error:
+        build_engine(load_settings(write(tmp_path, config)))
+    assert named in str(error.value)
+    assert "literal-token" not in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +107,20 @@ def test_secret_from_a_file(tmp_path, env):
     assert settings.identity_secret.get_secret_value() == "identity-secret-from-a-file-0001"
 
 
+def test_every_wrong_adapter_setting_of_every_source_is_named_at_once(tmp_path, env):
+    sources = [
+        {"name": "crm", "kind": "crm_stub", "settings": {"latency": -1, "colour": "blue"}},
+        {"name": "zgw", "kind": "zgw", "settings": {"zaken": {"base_url": "https://zaken.example", "client_id": "c"}}},
+    ]
+    with pytest.raises(ConfigError) as error:
+        build_engine(load_settings(write(tmp_path, {**GOOD, "sources": sources})))
+    assert str(error.value).splitlines()[1:] == [
+        "  sources.0.settings.latency: Input should be greater than or equal to 0",
+        "  sources.0.settings.colour: Extra inputs are not permitted",
+        "  sources.1.settings.zaken: Value error, secret is required, as {env: NAME} or {file: PATH}",
+    ]
+
+
 def test_the_service_refuses_to_start_with_a_bad_adapter_setting(tmp_path, env):
     bad = {**GOOD, "sources": [{"name": "crm", "kind": "crm_stub", "settings": {"latncy": 1}}]}
     completed = subprocess.run(
@@ -81,7 +131,7 @@ def test_the_service_refuses_to_start_with_a_bad_adapter_setting(tmp_path, env):
         check=False,
     )
     assert completed.returncode != 0
-    assert "sources.0.settings" in completed.stderr and "latncy" in completed.stderr
+    assert "sources.0.settings.latncy: Extra inputs are not permitted" in completed.stderr
     assert "Traceback" not in completed.stderr
 
 

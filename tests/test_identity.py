@@ -6,10 +6,11 @@ import uuid
 
 import pytest
 
-from adapters.crm_stub.adapter import from_settings
+from adapters.crm_stub.adapter import CrmStubSettings, from_settings
 from adapters.crm_stub.dataset import DEMO
 from facade.api.app import create_app
-from facade.identity import IdentityCodec, KeySpace, TextKey, UuidKey
+from facade.identity import IdentityCodec, KeySpace
+from mapping.keys import TextKey, UuidKey
 from tests.conftest import client_for, engine_over, settings
 
 API = "/klantinteracties/api/v1"
@@ -67,7 +68,9 @@ def test_the_secret_must_not_be_short():
 
 
 def two_instances():
-    return [create_app(settings(), engine_over([("crm", from_settings({"dataset": str(DEMO)}))])) for _ in range(2)]
+    return [
+        create_app(settings(), engine_over([("crm", from_settings(CrmStubSettings(dataset=DEMO)))])) for _ in range(2)
+    ]
 
 
 async def test_every_object_resolves_from_a_cold_start_on_another_instance():
@@ -107,7 +110,7 @@ async def test_a_uuid_never_handed_out_is_404_and_a_uuid_of_another_resource_too
 
 
 async def test_two_sources_of_the_same_kind_do_not_collide():
-    adapters = [("crm", from_settings({})), ("crm-kopie", from_settings({}))]
+    adapters = [("crm", from_settings(CrmStubSettings())), ("crm-kopie", from_settings(CrmStubSettings()))]
     app = create_app(
         settings([{"name": n, "kind": "crm_stub"} for n, _ in adapters]), engine_over(adapters, merge_partijen=False)
     )

@@ -18,19 +18,30 @@ key descending: the CRM's own order. Other resources come in a stable order.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, field_validator
 
+from adapters.api import (
+    IDENTIFIER_PARTS,
+    Adapter,
+    AdapterSettings,
+    ConfigPath,
+    ListPage,
+    ListQuery,
+    Pushdown,
+    QueryFilters,
+    ResourceSupport,
+    build_or_skip,
+)
 from adapters.crm_stub import dataset
-from adapters.crm_stub.crm import Category, Contact, Crm, Customer, IdentifierKind, Item, Page
-from adapters.filters import IDENTIFIER_PARTS, QueryFilters
-from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
+from adapters.crm_stub.crm import Crm, Page
 from mapping import crm as m
+from mapping.crm_records import Category, Contact, Customer, IdentifierKind, Item
 from mapping.ki import (
     ActorKlantcontact,
     Betrokkene,
@@ -42,8 +53,6 @@ from mapping.ki import (
     Partij,
     Vertegenwoordiging,
 )
-
-log = logging.getLogger(__name__)
 
 Owner = Literal["customer", "contact"]
 ItemSearch = Callable[..., Awaitable[Page[Item]]]
@@ -105,12 +114,8 @@ def _build(resource: str, lazies: Iterable[m.Lazy], wanted: Collection[str] | No
     for key, build in lazies:
         if wanted is not None and key not in wanted:
             continue
-        try:
-            built[key] = build()
-        except ValidationError as exc:
-            # Field paths only: pydantic's message would quote the values, which may be a BSN.
-            fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
-            log.warning("crm_stub: skipped %s %s, it breaks the contract at: %s", resource, key, fields)
+        if (obj := build_or_skip("crm_stub", resource, key, build)) is not None:
+            built[key] = obj
     return built
 
 
@@ -534,21 +539,25 @@ class CrmStubAdapter(Adapter):
         return await search(kinds, targets, offset=offset, limit=limit)
 
 
-SETTINGS = ("dataset", "latency", "zaak_register")
+class CrmStubSettings(AdapterSettings):
+    """Settings of source kind ``crm_stub``."""
+
+    dataset: ConfigPath | None = None
+    """Path of a dataset JSON file (relative: from the configuration file's folder); default the bundled demo."""
+    latency: float = Field(default=0.0, ge=0)
+    """Seconds each CRM call takes (to simulate a network)."""
+    zaak_register: str = m.DEFAULT_ZAAK_REGISTER
+    """The ``codeRegister`` of zaak onderwerpobjecten."""
+
+    @field_validator("dataset")
+    @classmethod
+    def _exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError("no dataset file at this path")
+        return path
 
 
-def from_settings(settings: Mapping[str, Any]) -> CrmStubAdapter:
-    """The adapter for source kind ``crm_stub``.
-
-    Settings: ``dataset`` (path of a dataset JSON file; default the bundled demo), ``latency``
-    (seconds each CRM call takes; default 0), ``zaak_register`` (the ``codeRegister`` of zaak
-    onderwerpobjecten; default ``open-zaak``).
-    """
-    for key in settings:
-        if key not in SETTINGS:
-            raise ValueError(f"crm_stub: unknown setting {key!r} (known: {', '.join(SETTINGS)})")
-    latency = float(settings.get("latency", 0.0))
-    if latency < 0:
-        raise ValueError("crm_stub: latency must not be negative")
-    data = dataset.load(settings.get("dataset") or dataset.DEMO)
-    return CrmStubAdapter(Crm(data, latency), zaak_register=str(settings.get("zaak_register", m.DEFAULT_ZAAK_REGISTER)))
+def from_settings(settings: CrmStubSettings) -> CrmStubAdapter:
+    """The adapter for source kind ``crm_stub``."""
+    data = dataset.load(settings.dataset or dataset.DEMO)
+    return CrmStubAdapter(Crm(data, settings.latency), zaak_register=settings.zaak_register)

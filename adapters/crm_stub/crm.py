@@ -1,9 +1,10 @@
-"""A fake municipal CRM: its own native model and the query API a real CRM's REST API would offer.
+"""A fake municipal CRM: the query API a real CRM's REST API would offer over its native records.
 
-Nothing here knows Klantinteracties. The model is what a typical CRM stores (customers with
-flat contact fields, a contact log, tasks, staff), and the API is what such a product exposes:
-batch reads by id, a few indexed searches, paged with a total. `mapping/crm.py` turns these
-records into Klantinteracties objects; `adapter.py` decides which native calls answer a query.
+Nothing here knows Klantinteracties. The records (`mapping/crm_records.py`) are what a typical
+CRM stores (customers with flat contact fields, a contact log, tasks, staff), and the API is
+what such a product exposes: batch reads by id, a few indexed searches, paged with a total.
+`mapping/crm.py` turns the records into Klantinteracties objects; `adapter.py` decides which
+native calls answer a query.
 
 Every endpoint goes through `_endpoint`, which counts the call in `Crm.calls` and sleeps
 `Crm.latency` seconds: tests count "upstream requests" with it, benchmarks simulate a network.
@@ -16,225 +17,29 @@ Conventions of all searches: a filter of `None` means "no filter", an empty coll
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Concatenate, Generic, Literal, ParamSpec, TypeVar
+from typing import Concatenate, Generic, ParamSpec, TypeVar
 
-CustomerKind = Literal["person", "organisation", "contact_person"]
-IdentifierKind = Literal["bsn", "kvk", "vestigingsnummer", "rsin"]
-IDENTIFIER_KINDS: tuple[IdentifierKind, ...] = ("bsn", "kvk", "vestigingsnummer", "rsin")
-PreferredChannel = Literal["email", "phone", "mobile"]
-CHANNELS = ("PHONE", "DESK", "EMAIL", "LETTER", "HOME_VISIT", "WEBFORM", "CHAT")
-TaskStatus = Literal["open", "done"]
-
-# Kinds of item rows (see `Item`), in the order they are listed within one owner.
-CUSTOMER_ITEM_KINDS = (*IDENTIFIER_KINDS, "email", "phone", "mobile", "bank_account", "category", "represents")
-CONTACT_ITEM_KINDS = (
-    "participant",
-    "participant_phone",
-    "participant_email",
-    "case",
-    "follow_up",
-    "document",
-    "handler",
+from mapping.crm_records import (
+    CONTACT_ITEM_KINDS,
+    CUSTOMER_ITEM_KINDS,
+    Category,
+    Contact,
+    Customer,
+    CustomerKind,
+    Dataset,
+    Department,
+    Employee,
+    IdentifierKind,
+    Item,
+    Staff,
+    SystemUser,
+    Task,
+    TaskStatus,
 )
-
-
-# --- native records --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    street: str = ""
-    house_number: int | None = None
-    addition: str = ""
-    postcode: str = ""
-    city: str = ""
-    country: str = "NL"
-    bag_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryMembership:
-    category: str
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BankAccount:
-    iban: str
-    bic: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Customer:
-    number: str
-    kind: CustomerKind
-    initials: str = ""
-    first_name: str = ""
-    prefix: str = ""
-    last_name: str = ""
-    org_name: str = ""
-    bsn: str = ""
-    kvk: str = ""
-    vestigingsnummer: str = ""
-    rsin: str = ""
-    branch_of: str | None = None
-    """For a branch (vestiging) without a KvK number of its own: the customer holding the KvK number."""
-    visit_address: Address | None = None
-    postal_address: Address | None = None
-    email: str = ""
-    email_verified_on: dt.date | None = None
-    """When the customer confirmed the e-mail address (via a link the CRM sent)."""
-    phone: str = ""
-    mobile: str = ""
-    preferred_channel: PreferredChannel | None = None
-    language: str = "nld"
-    confidential: bool | None = None
-    active: bool = True
-    note: str = ""
-    works_for: str | None = None
-    represents: tuple[str, ...] = ()
-    categories: tuple[CategoryMembership, ...] = ()
-    bank_accounts: tuple[BankAccount, ...] = ()
-
-    def identifiers(self) -> dict[IdentifierKind, str]:
-        """The register identifiers this customer holds, in a fixed order."""
-        return {kind: value for kind in IDENTIFIER_KINDS if (value := getattr(self, kind))}
-
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Employee:
-    id: str
-    initials: str = ""
-    first_name: str = ""
-    prefix: str = ""
-    last_name: str = ""
-    function: str = ""
-    email: str = ""
-    phone: str = ""
-    department: str | None = None
-    active: bool = True
-
-    @property
-    def full_name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.prefix, self.last_name) if p)
-
-
-@dataclass(frozen=True, slots=True)
-class Department:
-    id: str
-    name: str
-    description: str = ""
-    email: str = ""
-    phone: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class SystemUser:
-    """An automated actor, e.g. the intake of the general e-mail box."""
-
-    id: str
-    name: str
-    function: str = ""
-    description: str = ""
-
-
-Staff = Employee | Department | SystemUser
-
-
-@dataclass(frozen=True, slots=True)
-class Participant:
-    """Who took part in a contact: a known customer, or an unknown person with one-off details."""
-
-    customer: str | None = None
-    role: Literal["customer", "representative"] = "customer"
-    initiated: bool = True
-    initials: str = ""
-    first_name: str = ""
-    prefix: str = ""
-    last_name: str = ""
-    org_name: str = ""
-    phone: str = ""
-    email: str = ""
-    address: Address | None = None
-
-    @property
-    def has_name(self) -> bool:
-        return any((self.initials, self.first_name, self.prefix, self.last_name))
-
-
-@dataclass(frozen=True, slots=True)
-class CaseLink:
-    zaaknummer: str
-    zaak_uuid: str = ""
-
-    @property
-    def ref(self) -> str:
-        """How the CRM searches a case: by its UUID, or by number if it was linked without one."""
-        return self.zaak_uuid or self.zaaknummer
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentLink:
-    document_uuid: str
-    kind: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    id: str
-    at: dt.datetime
-    channel: str
-    subject: str
-    notes: str = ""
-    answer: str = ""
-    successful: bool | None = None
-    confidential: bool = False
-    language: str = "nld"
-    reference: str = ""
-    participants: tuple[Participant, ...] = ()
-    handled_by: tuple[str, ...] = ()
-    cases: tuple[CaseLink, ...] = ()
-    documents: tuple[DocumentLink, ...] = ()
-    follows_up: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    id: str
-    contact: str
-    action: str
-    assigned_at: dt.datetime
-    status: TaskStatus = "open"
-    note: str = ""
-    assignees: tuple[str, ...] = ()
-    done_at: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Everything one CRM holds; `dataset.py` reads and validates it from JSON."""
-
-    name: str
-    categories: tuple[Category, ...] = ()
-    departments: tuple[Department, ...] = ()
-    employees: tuple[Employee, ...] = ()
-    system_users: tuple[SystemUser, ...] = ()
-    customers: tuple[Customer, ...] = ()
-    contacts: tuple[Contact, ...] = ()
-    tasks: tuple[Task, ...] = ()
-
 
 # --- query results ---------------------------------------------------------------------------
 
@@ -245,21 +50,6 @@ T = TypeVar("T")
 class Page(Generic[T]):
     items: list[T]
     total: int
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One row of a customer's or contact's sub-collection (the CRM's link tables).
-
-    `target` is what the row points at or holds: an identifier value, an e-mail address, an
-    IBAN, a category id, a represented customer, a participant's customer, a case ref, the
-    previous contact, a document UUID or a staff id.
-    """
-
-    owner: str
-    kind: str
-    index: int
-    target: str | None
 
 
 def _customer_items(customer: Customer) -> Iterable[Item]:

@@ -1,6 +1,6 @@
 """Read a CRM dataset from JSON and check it the way the CRM's own database constraints would.
 
-The JSON mirrors the native records of `crm.py` field by field (empty fields may be left out;
+The JSON mirrors the native records of `mapping/crm_records.py` field by field (empty fields may be left out;
 a category membership's dates are spelled `from`/`to`). Checks are about integrity (ids,
 references, identifier formats), so that the CRM's indexes and the mapping can rely on them;
 error messages name the record, never an identifier's value (a BSN is personal data).
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from adapters.crm_stub.crm import (
+from mapping.crm_records import (
     CHANNELS,
     Address,
     BankAccount,

@@ -13,23 +13,35 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import AfterValidator, Field
 
-from adapters.http import NotFoundUpstream, UpstreamClient, UpstreamSettings
+from adapters.api import (
+    Adapter,
+    AdapterSettings,
+    BaseUrl,
+    ListPage,
+    ListQuery,
+    NotFoundUpstream,
+    ResourceSupport,
+    Secret,
+    SourceGarbage,
+    SourceRejected,
+    UpstreamClient,
+    UpstreamSettings,
+    build_or_skip,
+)
 from adapters.klantinteracties.dialect import (
-    DIALECT_SETTINGS,
     Dialect,
+    DialectSetting,
     dialect_of,
     knows_every_filter,
     parse_version,
 )
 from adapters.klantinteracties.filters import RESOURCE_SUPPORT, part_of, upstream_params
 from adapters.klantinteracties.paging import plan_pages
-from adapters.protocol import Adapter, ListPage, ListQuery, ResourceSupport, SourceGarbage, SourceRejected
-from adapters.secrets import secret_setting
 from mapping.ki import KIObject
 from mapping.klantinteracties import canonical_uuid, expanded, identificator_refs, key_of, to_model
 
@@ -199,72 +211,53 @@ def _moment(raw: Raw) -> dt.datetime:
 
 
 def _model(resource: str, raw: Raw, identificatoren: Mapping[str, Raw]) -> KIObject | None:
-    try:
-        return to_model(resource, raw, identificatoren)
-    except ValidationError as exc:
-        # field paths only: pydantic's message would quote the values, which may be a BSN
-        fields = ", ".join(".".join(map(str, error["loc"])) for error in exc.errors())
-        log.warning("klantinteracties: skipped %s %s, it breaks the contract at: %s", resource, key_of(raw), fields)
-    except ValueError as exc:
-        log.warning("klantinteracties: skipped %s %s: %s", resource, key_of(raw), exc)
-    return None
+    return build_or_skip("klantinteracties", resource, key_of(raw), lambda: to_model(resource, raw, identificatoren))
 
 
 # --- settings ----------------------------------------------------------------------------------
 
-SETTINGS = ("base_url", "token", "timeout", "connect_timeout", "dialect", "max_page_size", "concurrency")
 API_ROOT_SUFFIX = "/klantinteracties/api/v1"
 
 
-def _number(settings: Mapping[str, Any], name: str, default: float, kind: type, low: float, high: float) -> Any:
-    value = settings.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and not isinstance(value, int)):
-        raise ValueError(f"{name}: must be a{'n integer' if kind is int else ' number'}")
-    if not low <= value <= high:
-        raise ValueError(f"{name}: must be between {low:g} and {high:g}")
-    return kind(value)
-
-
-def _base_url(value: Any) -> str:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
-        raise ValueError("base_url: give the upstream's API root as an http(s) URL without query or fragment")
-    value = value.rstrip("/")
+def _api_root(value: str) -> str:
     if not value.endswith(API_ROOT_SUFFIX):
-        raise ValueError(f"base_url: must be the API root, ending in {API_ROOT_SUFFIX}")
+        raise ValueError(f"must be the API root, ending in {API_ROOT_SUFFIX}")
     return value
 
 
+class KlantinteractiesSettings(AdapterSettings):
+    """Settings of source kind ``klantinteracties`` (docs/configuration.md)."""
+
+    base_url: Annotated[BaseUrl, AfterValidator(_api_root)]
+    token: Secret
+    timeout: float = Field(default=10.0, ge=0.1, le=300, strict=True)
+    connect_timeout: float = Field(default=2.0, ge=0.1, le=60, strict=True)
+    dialect: DialectSetting = "auto"
+    max_page_size: int = Field(default=500, ge=1, le=500, strict=True)
+    concurrency: int = Field(default=10, ge=1, le=100, strict=True)
+
+
 def from_settings(
-    settings: Mapping[str, Any], *, transport: httpx.AsyncBaseTransport | None = None
+    settings: KlantinteractiesSettings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> KlantinteractiesAdapter:
-    """The adapter for source kind ``klantinteracties`` (settings: docs/configuration.md)."""
-    for name in settings:
-        if name not in SETTINGS:
-            raise ValueError(f"klantinteracties: unknown setting {name!r} (known: {', '.join(SETTINGS)})")
-    if "base_url" not in settings:
-        raise ValueError("base_url: required")
-    base_url = _base_url(settings["base_url"])
-    token = secret_setting(settings.get("token"), "token")
-    dialect = settings.get("dialect", "auto")
-    if dialect not in DIALECT_SETTINGS:
-        raise ValueError(f"dialect: must be one of {', '.join(DIALECT_SETTINGS)}")
-    concurrency = _number(settings, "concurrency", 10, int, 1, 100)
+    """The adapter for source kind ``klantinteracties``."""
     upstream = UpstreamSettings(
-        base_url=base_url,
-        timeout=_number(settings, "timeout", 10.0, float, 0.1, 300),
-        connect_timeout=_number(settings, "connect_timeout", 2.0, float, 0.1, 60),
-        max_connections=max(20, concurrency),
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+        connect_timeout=settings.connect_timeout,
+        max_connections=max(20, settings.concurrency),
     )
     # httpx logs every request line at INFO, query string included: a BSN filter would end up in the log
     httpx_log = logging.getLogger("httpx")
     if httpx_log.getEffectiveLevel() < logging.WARNING:
         httpx_log.setLevel(logging.WARNING)
+    token = settings.token.get_secret_value()
     client = VersionedClient(
         "klantinteracties", upstream, auth=lambda: {"Authorization": f"Token {token}"}, transport=transport
     )
     return KlantinteractiesAdapter(
         client,
-        dialect=dialect,
-        max_page_size=_number(settings, "max_page_size", 500, int, 1, 500),
-        concurrency=concurrency,
+        dialect=settings.dialect,
+        max_page_size=settings.max_page_size,
+        concurrency=settings.concurrency,
     )

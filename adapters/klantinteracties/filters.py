@@ -24,10 +24,10 @@ import datetime as dt
 import itertools
 from collections.abc import Mapping
 
-from adapters.klantinteracties.dialect import Dialect, objecttype_to_legacy, soort_to_legacy
-from adapters.protocol import FilterValue, Pushdown, ResourceSupport
-from facade.contract.resources import RESOURCES, FilterDef
-from facade.identity import UuidKey
+from adapters.api import FilterValue, Pushdown, ResourceSupport, UuidKey
+from adapters.klantinteracties.dialect import Dialect
+from mapping.codes import objecttype_to_legacy, soort_to_legacy
+from mapping.contract import RESOURCES, FilterDef
 
 E, L = Pushdown.EXACT, Pushdown.LOOSE
 

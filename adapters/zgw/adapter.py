@@ -18,27 +18,32 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import uuid as uuidlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 
-from adapters.filters import IDENTIFIER_PARTS, QueryFilters
-from adapters.http import UpstreamClient, UpstreamSettings
-from adapters.protocol import Adapter, ListPage, ListQuery, Pushdown, ResourceSupport
+from adapters.api import (
+    IDENTIFIER_PARTS,
+    Adapter,
+    ListPage,
+    ListQuery,
+    Pushdown,
+    QueryFilters,
+    ResourceSupport,
+    UpstreamClient,
+    UpstreamSettings,
+    UuidKey,
+    build_or_skip,
+)
 from adapters.zgw import settings as zgw_settings
 from adapters.zgw.jwt import ZgwJwt, bearer
 from adapters.zgw.reads import Reads, _by_uuid
 from adapters.zgw.settings import ApiSettings, ZgwSettings
 from adapters.zgw.upstream import Record, ZgwApi
-from facade.identity import UuidKey
 from mapping import zgw as m
 from mapping.ki import KIObject, Onderwerpobject, Partij
-
-log = logging.getLogger("adapters.zgw")
 
 E = Pushdown.EXACT
 CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
@@ -58,15 +63,7 @@ def _zaak_uuid(value: str) -> str | None:
 
 def _build(resource: str, key: str, build: Callable[[], Any]) -> Any:
     """Build one object (or the list of objects derived from one record); None when it breaks the contract."""
-    try:
-        return build()
-    except ValidationError as exc:
-        # field paths only: pydantic's message would quote the values, which may be a BSN
-        fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
-        log.warning("zgw: skipped %s %s, it breaks the contract at: %s", resource, key, fields)
-    except ValueError as exc:  # the mapping's own messages hold no values
-        log.warning("zgw: skipped %s %s: %s", resource, key, exc)
-    return None
+    return build_or_skip("zgw", resource, key, build)
 
 
 def _slice(records: Sequence[KIObject], query: ListQuery) -> ListPage:
@@ -595,11 +592,12 @@ class ZgwAdapter(Adapter):
 
 
 def _auth(api: ApiSettings):
-    if api.token:
-        return bearer(api.token)
-    return ZgwJwt(api.client_id, api.secret, api.user_id, api.user_representation)
+    if api.token is not None:
+        return bearer(api.token.get_secret_value())
+    assert api.secret is not None  # the settings model requires a token or a secret
+    return ZgwJwt(api.client_id, api.secret.get_secret_value(), api.user_id, api.user_representation)
 
 
-def from_settings(settings: Mapping[str, Any]) -> ZgwAdapter:
+def from_settings(settings: ZgwSettings) -> ZgwAdapter:
     """The adapter for source kind ``zgw`` (settings: docs/configuration.md)."""
-    return ZgwAdapter(zgw_settings.parse(settings))
+    return ZgwAdapter(settings)

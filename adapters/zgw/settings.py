@@ -12,129 +12,68 @@ façade at start-up with a message that names the setting (never a secret's valu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Literal
 
-from adapters.secrets import secret_setting
-from adapters.zgw.flavours import FLAVOURS, Api, Flavour
+from pydantic import Field, model_validator
+
+from adapters.api import AdapterSettings, BaseUrl, Secret
+from adapters.zgw.flavours import Api, Flavour
 
 APIS: tuple[Api, ...] = ("klanten", "contactmomenten", "zaken")
-_API_KEYS = ("base_url", "client_id", "secret", "token", "timeout", "flavour", "user_id", "user_representation")
-_TOP_KEYS = (*APIS, "zaak_register", "zaak_url_base", "actor_register", "onderwerp", "max_concurrency")
 
 
-@dataclass(frozen=True)
-class ApiSettings:
-    base_url: str
+class ApiSettings(AdapterSettings):
+    """One ZGW API: where it is and how the façade authenticates (a client id and secret, or a token)."""
+
+    base_url: BaseUrl
     client_id: str = ""
-    secret: str = ""
-    token: str = ""
-    timeout: float = 10.0
+    secret: Secret | None = None
+    token: Secret | None = None
+    """A ready-made bearer token, for deployments that hand one out instead of a client id and secret."""
+    timeout: float = Field(default=10.0, gt=0, le=300)
     flavour: Flavour = "vng"
     user_id: str = ""
     user_representation: str = ""
 
-    def __repr__(self) -> str:  # never the secret or token
-        return f"ApiSettings(base_url={self.base_url!r}, client_id={self.client_id!r}, flavour={self.flavour!r})"
+    @model_validator(mode="after")
+    def _one_credential(self) -> ApiSettings:
+        if self.token is not None:
+            if self.secret is not None or self.client_id:
+                raise ValueError("give either token or client_id with secret, not both")
+        elif not self.client_id:
+            raise ValueError("client_id is required (or give a ready-made token)")
+        elif self.secret is None:
+            raise ValueError("secret is required, as {env: NAME} or {file: PATH}")
+        return self
 
 
-@dataclass(frozen=True)
-class ZgwSettings:
-    klanten: ApiSettings | None
-    contactmomenten: ApiSettings | None
-    zaken: ApiSettings | None
-    zaak_register: str = "open-zaak"
+class ZakenApiSettings(ApiSettings):
+    flavour: Literal["vng"] = "vng"
+    """The Zaken API has one flavour."""
+
+
+class ZgwSettings(AdapterSettings):
+    """Settings of source kind ``zgw``."""
+
+    klanten: ApiSettings | None = None
+    contactmomenten: ApiSettings | None = None
+    zaken: ZakenApiSettings | None = None
+    zaak_register: str = Field(default="open-zaak", min_length=1, max_length=200)
     """`codeRegister` of onderwerpobjecten that point at a zaak."""
-    zaak_url_base: str = ""
-    """Prefix of zaak URLs as the upstreams store them (`.../zaken/api/v1`); default the Zaken base URL."""
-    actor_register: str = "zgw"
+    zaak_url_base: BaseUrl | None = None
+    """Prefix of zaak URLs as the upstreams store them (`.../zaken/api/v1`); default the Zaken base URL
+    (a text once validated: empty when there is no Zaken API either)."""
+    actor_register: str = Field(default="zgw", min_length=1, max_length=200)
     """`codeRegister` of the actoridentificator of medewerkers."""
-    onderwerp: str = "Contactmoment"
+    onderwerp: str = Field(default="Contactmoment", min_length=1, max_length=200)
     """`onderwerp` of a klantcontact whose contactmoment has none (the VNG API has no such field)."""
-    max_concurrency: int = 8
+    max_concurrency: int = Field(default=8, ge=1, le=64)
     """Upstream requests one adapter call runs at the same time."""
 
-
-def _url(value: Any, setting: str) -> str:
-    parts = urlsplit(str(value or ""))
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValueError(f"{setting}: give an http(s) URL without query, e.g. https://host/klanten/api/v1")
-    return str(value).rstrip("/")
-
-
-def _api(raw: Any, name: Api) -> ApiSettings:
-    where = f"zgw: {name}"
-    if not isinstance(raw, Mapping):
-        raise ValueError(f"{where}: give a mapping with base_url, client_id and secret")
-    for key in raw:
-        if key not in _API_KEYS:
-            raise ValueError(f"{where}: unknown setting {key!r} (known: {', '.join(_API_KEYS)})")
-    base_url = _url(raw.get("base_url"), f"{where}.base_url")
-    token = secret_setting(raw["token"], f"{where}.token") if "token" in raw else ""
-    if token and ("secret" in raw or "client_id" in raw):
-        raise ValueError(f"{where}: give either token or client_id with secret, not both")
-    client_id, secret = str(raw.get("client_id") or ""), ""
-    if not token:
-        if not client_id:
-            raise ValueError(f"{where}.client_id: required (or give a ready-made token)")
-        if "secret" not in raw:
-            raise ValueError(f"{where}.secret: required, as {{env: NAME}} or {{file: PATH}}")
-        secret = secret_setting(raw["secret"], f"{where}.secret")
-    flavour = str(raw.get("flavour", "vng"))
-    if flavour not in FLAVOURS or (name == "zaken" and flavour != "vng"):
-        allowed = "vng" if name == "zaken" else ", ".join(FLAVOURS)
-        raise ValueError(f"{where}.flavour: {flavour!r} is not one of {allowed}")
-    try:
-        timeout = float(raw.get("timeout", 10.0))
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}.timeout: give a number of seconds") from None
-    if not 0 < timeout <= 300:
-        raise ValueError(f"{where}.timeout: give a number of seconds between 0 and 300")
-    return ApiSettings(
-        base_url=base_url,
-        client_id=client_id,
-        secret=secret,
-        token=token,
-        timeout=timeout,
-        flavour=flavour,  # type: ignore[arg-type]
-        user_id=str(raw.get("user_id", "")),
-        user_representation=str(raw.get("user_representation", "")),
-    )
-
-
-def parse(raw: Mapping[str, Any]) -> ZgwSettings:
-    for key in raw:
-        if key not in _TOP_KEYS:
-            raise ValueError(f"zgw: unknown setting {key!r} (known: {', '.join(_TOP_KEYS)})")
-    apis = {name: _api(raw[name], name) if raw.get(name) is not None else None for name in APIS}
-    if not any(apis.values()):
-        raise ValueError("zgw: configure at least one of klanten, contactmomenten, zaken")
-    zaken = apis["zaken"]
-    zaak_url_base = raw.get("zaak_url_base")
-    zaak_url_base = _url(zaak_url_base, "zgw: zaak_url_base") if zaak_url_base else (zaken.base_url if zaken else "")
-    try:
-        concurrency = int(raw.get("max_concurrency", 8))
-    except (TypeError, ValueError):
-        raise ValueError("zgw: max_concurrency: give a whole number") from None
-    if not 1 <= concurrency <= 64:
-        raise ValueError("zgw: max_concurrency: give a whole number from 1 to 64")
-    texts = {}
-    for key, default, limit in (
-        ("zaak_register", "open-zaak", 200),
-        ("actor_register", "zgw", 200),
-        ("onderwerp", "Contactmoment", 200),
-    ):
-        value = str(raw.get(key, default))
-        if not value or len(value) > limit:
-            raise ValueError(f"zgw: {key}: give a text of 1 to {limit} characters")
-        texts[key] = value
-    return ZgwSettings(
-        klanten=apis["klanten"],
-        contactmomenten=apis["contactmomenten"],
-        zaken=zaken,
-        zaak_url_base=zaak_url_base,
-        max_concurrency=concurrency,
-        **texts,
-    )
+    @model_validator(mode="after")
+    def _an_api_and_a_zaak_url_base(self) -> ZgwSettings:
+        if self.klanten is None and self.contactmomenten is None and self.zaken is None:
+            raise ValueError("configure at least one of klanten, contactmomenten, zaken")
+        if self.zaak_url_base is None:
+            self.zaak_url_base = self.zaken.base_url if self.zaken is not None else ""
+        return self

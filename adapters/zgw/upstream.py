@@ -13,8 +13,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from adapters.http import NotFoundUpstream, UpstreamClient
-from adapters.protocol import SourceError, SourceGarbage
+from adapters.api import NotFoundUpstream, SourceError, SourceGarbage, UpstreamClient
 from adapters.zgw.flavours import DETAIL_PARAMETERS, Api, Flavour, declared
 
 log = logging.getLogger("adapters.zgw")

@@ -13,31 +13,34 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from adapters.registry import create_adapter
+from adapters.registry import InvalidAdapterSettings, UnknownAdapterKind, create_adapter
 from facade.api.handlers import Api, route_of
 from facade.api.problems import problem_for_status, problem_response
 from facade.api.routes import add_api_routes, add_health_routes, add_schema_routes
-from facade.config import ConfigError, Settings
-from facade.contract.resources import API_VERSION
+from facade.config import ConfigError, Settings, describe
 from facade.engine.core import Engine
 from facade.engine.guard import GuardedAdapter, SourcePolicy
 from facade.engine.sources import Identities, Source
 from facade.errors import InvalidParam, ProblemError
 from facade.identity import IdentityCodec
+from mapping.contract import API_VERSION
 
 log = logging.getLogger("facade.api")
 access_log = logging.getLogger("facade.access")
 
 
 def build_engine(settings: Settings) -> Engine:
-    """Create every source's adapter, guarded; a bad `kind` or setting is a `ConfigError` naming it."""
+    """Create every source's adapter, guarded; bad kinds or settings are one `ConfigError` naming
+    each of them, in every source."""
     secret = settings.identity_secret.get_secret_value().encode()
     sources = []
+    problems: list[tuple[str, str]] = []
     for priority, config in enumerate(settings.sources):
         try:
-            adapter = create_adapter(config.kind, config.settings)
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"invalid configuration:\n  sources.{priority}.settings ({config.name}): {exc}") from None
+            adapter = create_adapter(config.kind, config.settings, settings.config_dir)
+        except Exception as exc:  # only the refusals below; anything else is re-raised
+            problems += _problems(priority, exc)
+            continue
         policy = SourcePolicy(
             timeout=config.timeout,
             failure_threshold=config.failure_threshold,
@@ -47,7 +50,20 @@ def build_engine(settings: Settings) -> Engine:
             stale_if_error=config.stale_if_error,
         )
         sources.append(Source(config.name, priority, GuardedAdapter(config.name, adapter, policy, secret)))
+    if problems:
+        raise ConfigError(describe(problems))
     return Engine(sources, Identities(IdentityCodec(secret), sources, settings.merge_partijen))
+
+
+def _problems(index: int, refusal: ValueError | TypeError) -> list[tuple[str, str]]:
+    """(setting, message) of why source `index` could not be built: its kind's settings model
+    names each wrong setting by its path."""
+    settings = f"sources.{index}.settings"
+    if isinstance(refusal, InvalidAdapterSettings):
+        return [(f"{settings}.{path}" if path else settings, message) for path, message in refusal.problems]
+    if isinstance(refusal, UnknownAdapterKind):
+        return [(f"sources.{index}.kind", str(refusal))]
+    return [(settings, str(refusal))]  # the factory's own refusal, e.g. a dataset that fails its checks
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
@@ -62,7 +78,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             api.processing_log.close()
         for source in engine.sources:
             try:
-                await source.adapter.aclose()
+                await source.guard.aclose()
             except Exception:
                 log.exception("closing source %s failed", source.name)
 

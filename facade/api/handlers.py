@@ -13,14 +13,14 @@ from starlette.responses import Response
 from facade.api.privacy import ProcessingLog, bsns_in, refuse_bsn_search, searched_bsns, searches_by_bsn, withhold_bsns
 from facade.api.requests import BaseUrlPolicy, Client, ClientAuth, resolve_url_filters
 from facade.config import Settings
-from facade.contract.resources import API_PREFIX, RESOURCES, ResourceDef
 from facade.engine.core import Engine, target_of
 from facade.engine.expand import expand, expand_tree
-from facade.engine.fetching import SourceFailed, sources_asked
-from facade.engine.guard import bypass_cache, request_deadline
+from facade.engine.fetching import SourceFailed
+from facade.engine.guard import CallContext
 from facade.engine.params import ParsedQuery, parse_query
 from facade.engine.render import Renderer
 from facade.errors import ProblemError, not_found
+from mapping.contract import API_PREFIX, RESOURCES, ResourceDef
 
 
 def json_response(body: object, status: int = 200) -> Response:
@@ -56,7 +56,7 @@ class Api:
             if definition.type == "uri"
         }
 
-    def _begin(self, request: Request, resource: ResourceDef) -> tuple[str, Client]:
+    def _begin(self, request: Request, resource: ResourceDef) -> tuple[str, Client, CallContext]:
         base_url = self.base_urls.base_url(request)
         request.state.base_url = base_url
         client = self.auth.authenticate(request)
@@ -64,10 +64,11 @@ class Api:
         if not client.permissions.may_read(resource.name):
             raise _forbidden(f"Deze client mag '{resource.name}' niet lezen.")
         request.state.strict = client.strict or not self.settings.partial_answers
-        request_deadline.set(time.monotonic() + self.settings.request_deadline)
-        bypass_cache.set("no-cache" in request.headers.get("cache-control", "").lower())
-        sources_asked.set(set())
-        return base_url, client
+        context = CallContext(
+            deadline=time.monotonic() + self.settings.request_deadline,
+            bypass_cache="no-cache" in request.headers.get("cache-control", "").lower(),
+        )
+        return base_url, client, context
 
     @staticmethod
     def _check_query(client: Client, query: ParsedQuery) -> None:
@@ -78,7 +79,15 @@ class Api:
         if not client.permissions.bsn and searches_by_bsn(query):
             raise refuse_bsn_search()
 
-    def _privacy(self, request: Request, client: Client, query: ParsedQuery, body: object, status: int = 200) -> None:
+    def _privacy(
+        self,
+        request: Request,
+        client: Client,
+        query: ParsedQuery,
+        context: CallContext,
+        body: object,
+        status: int = 200,
+    ) -> None:
         """Write the processing-log record, then withhold BSNs from a client that may not see them."""
         searched = searched_bsns(query)
         returned = bsns_in(body)
@@ -88,7 +97,7 @@ class Api:
                 client=client.name,
                 operation=f"{request.method} {route_of(request)}",
                 purpose=request.headers.get("doelbinding"),
-                sources=sorted(sources_asked.get() or ()),
+                sources=sorted(context.asked),
                 searched=searched,
                 returned=returned if client.permissions.bsn else set(),
                 status=status,
@@ -114,15 +123,15 @@ class Api:
         return json_response({name: f"{base_url}{API_PREFIX}/{name}" for name in names})
 
     async def list(self, request: Request, resource: ResourceDef) -> Response:
-        base_url, client = self._begin(request, resource)
+        base_url, client, context = self._begin(request, resource)
         query = parse_query(resource, request.query_params.multi_items(), detail=False)
         self._check_query(client, query)
         query = resolve_url_filters(query, base_url, self.url_targets)
-        engine_request = self.engine.request(strict=request.state.strict)
+        engine_request = self.engine.request(strict=request.state.strict, context=context)
         try:
             result = await self.engine.list(engine_request, query)
         except ProblemError as problem:  # the sources were asked for the BSN all the same
-            self._privacy(request, client, query, None, problem.status)
+            self._privacy(request, client, query, context, None, problem.status)
             raise
         renderer = Renderer(self.engine.identities, base_url)
         await renderer.prepare(engine_request.loader, result.nodes)
@@ -140,18 +149,18 @@ class Api:
             "previous": _page_link(request, base_url, query.page - 1) if query.page > 1 else None,
             "results": rendered,
         }
-        self._privacy(request, client, query, body)
+        self._privacy(request, client, query, context, body)
         return self._respond(body, engine_request)
 
     async def detail(self, request: Request, resource: ResourceDef, raw_uuid: str) -> Response:
-        base_url, client = self._begin(request, resource)
+        base_url, client, context = self._begin(request, resource)
         query = parse_query(resource, request.query_params.multi_items(), detail=True)
         self._check_query(client, query)
         try:
             value = uuid.UUID(raw_uuid)
         except ValueError:
             raise not_found() from None
-        engine_request = self.engine.request(strict=True)
+        engine_request = self.engine.request(strict=True, context=context)
         node = await self.engine.detail(engine_request, resource, value)
         renderer = Renderer(self.engine.identities, base_url)
         await renderer.prepare(engine_request.loader, [node])
@@ -160,7 +169,7 @@ class Api:
             await expand(engine_request, renderer, [(node, rendered)], expand_tree(query.expand))
         except SourceFailed as failure:
             raise failure.problem() from failure
-        self._privacy(request, client, query, rendered)
+        self._privacy(request, client, query, context, rendered)
         return json_response(rendered)
 
 

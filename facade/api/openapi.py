@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from facade.config import Settings
-from facade.contract.resources import API_PREFIX, API_VERSION, PAGE_SIZE_MAX, RESOURCES, FilterDef
+from mapping.contract import API_PREFIX, API_VERSION, PAGE_SIZE_MAX, RESOURCES, FilterDef
 
 DIFFERENCES = """
 This is the Klantinteracties façade: it answers Open Klant 2's read contract (API 0.9.0) live from

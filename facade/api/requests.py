@@ -13,9 +13,9 @@ import jwt
 from starlette.requests import Request
 
 from facade.config import Permissions, Settings
-from facade.contract.resources import API_PREFIX
 from facade.engine.params import Condition, ParsedQuery
 from facade.errors import InvalidParam, ProblemError, validation_error
+from mapping.contract import API_PREFIX
 
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 

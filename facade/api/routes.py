@@ -10,8 +10,8 @@ from starlette.responses import HTMLResponse, Response
 from facade.api.handlers import Api, json_response
 from facade.api.openapi import build_openapi
 from facade.config import Settings
-from facade.contract.resources import API_PREFIX, RESOURCES, ResourceDef
 from facade.engine.core import Engine
+from mapping.contract import API_PREFIX, RESOURCES, ResourceDef
 
 
 def add_api_routes(app: FastAPI, api: Api) -> None:
@@ -48,7 +48,7 @@ def add_health_routes(app: FastAPI, engine: Engine) -> None:
         return json_response({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        sources = {s.name: getattr(s.adapter, "status", "up") for s in engine.sources}
+        sources = {s.name: s.guard.status for s in engine.sources}
         ready = any(status != "breaker-open" for status in sources.values())
         return json_response({"status": "ready" if ready else "unavailable", "sources": sources}, 200 if ready else 503)
 

@@ -19,14 +19,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from facade.contract.resources import RESOURCES, ResourceDef
 from facade.engine.fetching import Plan, SourceFailed, call_source, make_plan
 from facade.engine.filtering import Matcher
 from facade.engine.graph import Item, Loader, MergedPartij, Node
+from facade.engine.guard import CallContext
 from facade.engine.params import Condition, ParsedQuery
 from facade.engine.paths import Walker, relation_target
 from facade.engine.sources import Identities, Source, merge_key
 from facade.errors import not_found
+from mapping.contract import RESOURCES, ResourceDef
 from mapping.ki import Partij
 
 log = logging.getLogger("facade.engine")
@@ -57,13 +58,16 @@ def target_of(resource: str, definition_path: tuple[str, ...]) -> str:
 
 
 class Request:
-    """Everything one API request shares: its loader (memo), walker, matcher and failures."""
+    """Everything one API request shares: its loader (memo), walker, matcher, failures, and the
+    context of its calls to sources (deadline, cache bypass, sources asked)."""
 
-    def __init__(self, engine: Engine, strict: bool = False):
+    def __init__(self, engine: Engine, strict: bool = False, context: CallContext | None = None):
         self.engine = engine
         self.identities = engine.identities
         self.strict = strict
         """No partial answer: a failing source fails the request (503)."""
+        self.context = context if context is not None else CallContext()
+        """Passed along with every call this request makes to a source."""
         self.failures: dict[str, str] = {}
         """Sources that failed in a partial answer, by name, with their reason class."""
         self.loader = Loader(engine.identities, self.find_partijen, self.get_many, self.fail)
@@ -77,14 +81,14 @@ class Request:
         self.failures.setdefault(failure.source.name, failure.reason)
 
     async def get_many(self, source: Source, resource: str, keys: list[str]) -> dict:
-        return await call_source(source, source.adapter.get_many(resource, keys))
+        return await call_source(source, source.guard.get_many(self.context, resource, keys))
 
     # --- helpers the loader and walker call back into ----------------------------------------
 
     async def find_partijen(self, source: Source, identificatoren: list[tuple[str, str]]) -> list[Partij]:
         if not identificatoren:
             return []
-        batch = await call_source(source, source.adapter.find_partijen(identificatoren))
+        batch = await call_source(source, source.guard.find_partijen(self.context, identificatoren))
         if batch is not None:
             return [p for p in batch if isinstance(p, Partij)]
         support = source.support("partijen")
@@ -94,7 +98,7 @@ class Request:
             "partijIdentificator__objectId",
         } <= support.pushdown.keys()
         if not pushable:
-            items = await Plan(source, "partijen", {}, False, support.max_page).everything()
+            items = await Plan(source, "partijen", {}, False, support.max_page, self.context).everything()
             return [item.obj for item in items]  # type: ignore[misc]
         answers = await asyncio.gather(
             *(
@@ -104,6 +108,7 @@ class Request:
                     {"partijIdentificator__codeSoortObjectId": soort, "partijIdentificator__objectId": value},
                     False,
                     support.max_page,
+                    self.context,
                 ).everything()
                 for soort, value in identificatoren
             )
@@ -116,14 +121,17 @@ class Request:
             return []
         name = f"{field}__uuid"
         if name not in support.pushdown:
-            items = await Plan(source, resource, {}, False, support.max_page).everything()
+            items = await Plan(source, resource, {}, False, support.max_page, self.context).everything()
         else:
             # a page of objects gives many keys; a source answers a few per query (one upstream
             # query per key, for a Klantinteracties register), so ask in bounded chunks
             ordered = sorted(keys)
             chunks = [frozenset(ordered[i : i + REVERSE_CHUNK]) for i in range(0, len(ordered), REVERSE_CHUNK)]
             answers = await asyncio.gather(
-                *(Plan(source, resource, {name: chunk}, False, support.max_page).everything() for chunk in chunks)
+                *(
+                    Plan(source, resource, {name: chunk}, False, support.max_page, self.context).everything()
+                    for chunk in chunks
+                )
             )
             items = [item for answer in answers for item in answer]
         self.loader.remember(items)
@@ -149,8 +157,8 @@ class Engine:
         self.sources = list(sources)
         self.identities = identities
 
-    def request(self, strict: bool = False) -> Request:
-        return Request(self, strict)
+    def request(self, strict: bool = False, context: CallContext | None = None) -> Request:
+        return Request(self, strict, context)
 
     @staticmethod
     async def _each_source(request: Request, plans: list[Plan], work):
@@ -241,7 +249,9 @@ class Engine:
             keys = {i: found.get(source.name, frozenset()) for i, found in zip(identity_at, per_condition, strict=True)}
             if any(not k for k in keys.values()):
                 continue  # the object named by a uuid/url filter cannot be in this source
-            plans.append(make_plan(source, resource, conditions, keys, expand, request.loader.remember))
+            plans.append(
+                make_plan(source, resource, conditions, keys, request.context, expand, request.loader.remember)
+            )
         return plans
 
     async def _verified(self, request: Request, items: list[Item], conditions: list[Condition]) -> list[Item]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
 from facade.engine.graph import Item
+from facade.engine.guard import CallContext
 from facade.engine.params import Condition
 from facade.engine.sources import Source
 from facade.errors import ProblemError
@@ -29,8 +29,8 @@ class SourceFailed(Exception):
 
     def problem(self) -> ProblemError:
         """503 with Retry-After: the answer would be incomplete, so there is none (yet)."""
-        breaker = getattr(self.source.adapter, "breaker", None)
-        retry_after = breaker.retry_after() if breaker is not None and breaker.opened_at is not None else 5
+        breaker = self.source.guard.breaker
+        retry_after = breaker.retry_after() if breaker.opened_at is not None else 5
         return ProblemError(
             503,
             "source_unavailable",
@@ -41,14 +41,8 @@ class SourceFailed(Exception):
         )
 
 
-sources_asked: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("sources_asked", default=None)
-"""Names of the sources one API request asked (for the processing log)."""
-
-
 async def call_source(source: Source, coroutine):
-    """Await an adapter call; anything it raises becomes a `SourceFailed` naming the source."""
-    if (asked := sources_asked.get()) is not None:
-        asked.add(source.name)
+    """Await a guarded adapter call; anything it raises becomes a `SourceFailed` naming the source."""
     try:
         return await coroutine
     except SourceError as exc:
@@ -72,6 +66,8 @@ class Plan:
     exact: bool
     """Every condition is pushed down and declared exact: counts and offsets can be trusted."""
     max_page: int
+    context: CallContext
+    """The request's, for every call this plan makes."""
     expand: frozenset[str] = frozenset()
     remember: Callable[[list[Item]], None] | None = None
     """Where objects the source returned along with its records go (the request's loader), at
@@ -84,7 +80,7 @@ class Plan:
         while len(items) < limit:
             want = min(limit - len(items), self.max_page)
             query = ListQuery(self.resource, self.pushed, offset + len(items), want, self.expand)
-            page = await call_source(self.source, self.source.adapter.list(query))
+            page = await call_source(self.source, self.source.guard.list(self.context, query))
             if page.related and self.remember is not None:
                 self.remember([Item(self.source, r) for r in page.related if self.source.accepts(r)])
             total = page.total if page.total is not None else total
@@ -153,6 +149,7 @@ def make_plan(
     resource: str,
     conditions: list[Condition],
     identity_keys: Mapping[int, frozenset[str]],
+    context: CallContext,
     expand: frozenset[str] = frozenset(),
     remember: Callable[[list[Item]], None] | None = None,
 ) -> Plan:
@@ -174,4 +171,4 @@ def make_plan(
         else:
             pushed[name] = condition.value  # type: ignore[assignment]
         exact = exact and how is Pushdown.EXACT
-    return Plan(source, resource, pushed, exact, support.max_page, expand, remember)
+    return Plan(source, resource, pushed, exact, support.max_page, context, expand, remember)

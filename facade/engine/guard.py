@@ -8,32 +8,50 @@
   share one upstream call (coalescing); within `stale_if_error` after expiry a cached answer is
   served when the source fails. Cache keys are keyed hashes: a BSN in a filter never sits in
   memory as a key. A client's `Cache-Control: no-cache` skips reading the cache.
+
+The guard is not an adapter: every call takes the request's `CallContext` (its deadline, whether
+to skip the cache, where to note the sources asked) next to the adapter's own arguments, so what
+one request knows travels typed with its calls, and adapters never see it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cachetools import TTLCache
 
-from adapters.protocol import Adapter, ListPage, ListQuery, SourceError, SourceTimeout, SourceUnavailable
+from adapters.protocol import (
+    Adapter,
+    ListPage,
+    ListQuery,
+    ResourceSupport,
+    SourceError,
+    SourceTimeout,
+    SourceUnavailable,
+)
 from mapping.ki import KIObject, Partij
 
 log = logging.getLogger("facade.guard")
 
-# Set per API request by the HTTP layer.
-request_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_deadline", default=None)
-"""`time.monotonic()` by which the whole request must be answered."""
-bypass_cache: contextvars.ContextVar[bool] = contextvars.ContextVar("bypass_cache", default=False)
-
 _ABSENT = object()
+
+
+@dataclass
+class CallContext:
+    """What one API request tells every call it makes to a source (one per engine request)."""
+
+    deadline: float | None = None
+    """`time.monotonic()` by which the whole request must be answered; None: only each source's timeout."""
+    bypass_cache: bool = False
+    """The client sent `Cache-Control: no-cache`: answers are fetched, not read from the cache."""
+    asked: set[str] = field(default_factory=set)
+    """Names of the sources this request asked (for the processing log), cached answers included."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +109,14 @@ class Breaker:
             self.opened_at = self.clock()
 
 
-class GuardedAdapter(Adapter):
+class GuardedAdapter:
     """Wraps one source's adapter; the engine only ever talks to this wrapper."""
 
     def __init__(self, name: str, inner: Adapter, policy: SourcePolicy, key_secret: bytes):
         self.name = name
         self.inner = inner
-        self.resources = inner.resources
+        self.resources: Mapping[str, ResourceSupport] = inner.resources
+        """What the adapter declared, read once at start-up."""
         self.policy = policy
         self.breaker = Breaker(policy.failure_threshold, policy.cooldown)
         self._key = hashlib.blake2b(key_secret, digest_size=32, person=b"facade-cache-v1").digest()
@@ -116,9 +135,10 @@ class GuardedAdapter(Adapter):
             return "breaker-open"
         return "degraded" if self.breaker.failures else "up"
 
-    # --- the adapter protocol ------------------------------------------------------------------
+    # --- the adapter's reads, guarded -----------------------------------------------------------
 
-    async def list(self, query: ListQuery) -> ListPage:
+    async def list(self, context: CallContext, query: ListQuery) -> ListPage:
+        context.asked.add(self.name)
         key = self._fingerprint(
             "list",
             query.resource,
@@ -127,14 +147,15 @@ class GuardedAdapter(Adapter):
             query.limit,
             sorted(query.expand),
         )
-        return await self._cached(key, lambda: self.inner.list(query))
+        return await self._cached(context, key, lambda: self.inner.list(query))
 
-    async def get_many(self, resource: str, keys: Collection[str]) -> Mapping[str, KIObject]:
+    async def get_many(self, context: CallContext, resource: str, keys: Collection[str]) -> Mapping[str, KIObject]:
+        context.asked.add(self.name)
         wanted = list(dict.fromkeys(keys))
         found: dict[str, KIObject] = {}
         missing = []
         for key in wanted:
-            entry = None if bypass_cache.get() else self._fresh(self._fingerprint("obj", resource, key))
+            entry = None if context.bypass_cache else self._fresh(self._fingerprint("obj", resource, key))
             if entry is None:
                 missing.append(key)
             elif entry is not _ABSENT:
@@ -142,7 +163,9 @@ class GuardedAdapter(Adapter):
         if missing:
             batch_key = self._fingerprint("get", resource, sorted(missing))
             try:
-                fetched = await self._cached(batch_key, lambda: self.inner.get_many(resource, missing), store=False)
+                fetched = await self._cached(
+                    context, batch_key, lambda: self.inner.get_many(resource, missing), store=False
+                )
             except SourceError:
                 stale = {key: self._stale(self._fingerprint("obj", resource, key)) for key in missing}
                 if any(value is None for value in stale.values()):
@@ -156,9 +179,12 @@ class GuardedAdapter(Adapter):
                     found[key] = obj
         return found
 
-    async def find_partijen(self, identificatoren: Collection[tuple[str, str]]) -> Sequence[Partij] | None:
+    async def find_partijen(
+        self, context: CallContext, identificatoren: Collection[tuple[str, str]]
+    ) -> Sequence[Partij] | None:
+        context.asked.add(self.name)
         key = self._fingerprint("find", sorted(identificatoren))
-        return await self._cached(key, lambda: self.inner.find_partijen(identificatoren))
+        return await self._cached(context, key, lambda: self.inner.find_partijen(identificatoren))
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -186,15 +212,17 @@ class GuardedAdapter(Adapter):
         if self.policy.cache_ttl > 0:
             self._cache[key] = (time.monotonic(), value)
 
-    async def _cached(self, key: bytes, call: Callable[[], Awaitable[Any]], store: bool = True) -> Any:
-        if not bypass_cache.get() and (hit := self._fresh(key)) is not None:
+    async def _cached(
+        self, context: CallContext, key: bytes, call: Callable[[], Awaitable[Any]], store: bool = True
+    ) -> Any:
+        if not context.bypass_cache and (hit := self._fresh(key)) is not None:
             return hit
         if (pending := self._in_flight.get(key)) is not None:
             return await asyncio.shield(pending)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            value = await self._call(call)
+            value = await self._call(context, call)
         except SourceError as exc:
             stale = self._stale(key)
             if stale is not None and stale is not _ABSENT:
@@ -211,11 +239,11 @@ class GuardedAdapter(Adapter):
         future.set_result(value)
         return value
 
-    async def _call(self, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _call(self, context: CallContext, call: Callable[[], Awaitable[Any]]) -> Any:
         if not self.breaker.admit():
             raise BreakerOpen(f"{self.name}: skipped while its circuit breaker is open")
         timeout = self.policy.timeout
-        if (deadline := request_deadline.get()) is not None:
+        if (deadline := context.deadline) is not None:
             timeout = min(timeout, max(0.0, deadline - time.monotonic()))
         self.upstream_calls += 1
         try:

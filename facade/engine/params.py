@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from facade.contract.resources import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, FilterDef, ResourceDef
 from facade.errors import InvalidParam, ProblemError, validation_error
+from mapping.contract import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, FilterDef, ResourceDef
 
 # Open Klant's old identificator codes, still sent by Open Inwoner: accepted as aliases.
 OBJECTTYPE_ALIASES = {"inp": "natuurlijk_persoon", "nnp": "niet_natuurlijk_persoon"}

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from facade.contract.resources import EMBEDDED_RELATIONS, RESOURCES
 from facade.engine.graph import Item, Loader, MergedPartij, Node
 from facade.engine.sources import Source
+from mapping.contract import EMBEDDED_RELATIONS, RESOURCES
 from mapping.ki import KIObject, Ref
 
 ReverseLookup = Callable[[Source, str, str, frozenset[str]], Awaitable[list[Item]]]

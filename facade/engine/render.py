@@ -15,11 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from facade.contract.resources import API_PREFIX, EMBEDDED_RELATIONS, RESOURCES
 from facade.engine.graph import Item, Loader, MergedPartij, Node
 from facade.engine.paths import relation_target
 from facade.engine.sources import Identities, Source
 from facade.identity import KeySpace
+from mapping.contract import API_PREFIX, EMBEDDED_RELATIONS, RESOURCES
 from mapping.ki import (
     CategorieRef,
     CategorieRelatieRef,

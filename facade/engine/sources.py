@@ -6,24 +6,27 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from adapters.protocol import Adapter, ResourceSupport
-from facade.identity import IdentityCodec, KeySpace, TextKey
+from adapters.protocol import ResourceSupport
+from facade.engine.guard import GuardedAdapter
+from facade.identity import IdentityCodec, KeySpace
+from mapping.keys import TextKey
 from mapping.ki import KIObject, Partij
 
 
 @dataclass(eq=False)
 class Source:
-    """One configured application: its name (part of every identity), priority and adapter."""
+    """One configured application: its name (part of every identity), priority and guarded adapter."""
 
     name: str
     priority: int
-    adapter: Adapter
+    guard: GuardedAdapter
+    """The only way to the source's adapter: deadline, circuit breaker and cache (guard.py)."""
     spaces: dict[str, tuple[KeySpace, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.spaces = {
             resource: tuple(KeySpace(self.name, resource, fmt) for fmt in support.key_formats)
-            for resource, support in self.adapter.resources.items()
+            for resource, support in self.guard.resources.items()
         }
 
     def accepts(self, obj: KIObject) -> bool:
@@ -32,7 +35,7 @@ class Source:
         return any(space.format.pack(obj.key) is not None for space in spaces)
 
     def support(self, resource: str) -> ResourceSupport | None:
-        return self.adapter.resources.get(resource)
+        return self.guard.resources.get(resource)
 
     def __repr__(self) -> str:
         return f"Source({self.name!r})"

@@ -20,13 +20,15 @@ import itertools
 
 import pytest
 
+from adapters.crm_stub.adapter import CrmStubSettings
 from adapters.crm_stub.adapter import from_settings as crm_stub
+from adapters.klantinteracties.adapter import KlantinteractiesSettings
 from adapters.klantinteracties.adapter import from_settings as klantinteracties
 from adapters.protocol import Adapter, ListQuery, Pushdown
-from facade.contract.resources import RESOURCES, FilterDef
 from facade.engine.graph import Item
 from facade.engine.params import Condition
 from facade.engine.paths import node_pos
+from mapping.contract import RESOURCES, FilterDef
 from mapping.ki import Ref
 from tests.conftest import IDENTITY_SECRET, TOKEN, engine_over
 from tests.support.server import running_facade
@@ -62,14 +64,16 @@ def upstream_facade(tmp_path_factory):
 @pytest.fixture(params=["crm_stub", "zgw", "klantinteracties"])
 def adapter(request, monkeypatch) -> Adapter:
     if request.param == "crm_stub":
-        return crm_stub({})
+        return crm_stub(CrmStubSettings())
     if request.param == "zgw":
         monkeypatch.setenv(SECRET_ENV, SECRET)
         return zgw_adapter(request.getfixturevalue("local_zgw").base, "vng")
     monkeypatch.setenv("T_UPSTREAM_TOKEN", TOKEN)
     base = request.getfixturevalue("upstream_facade")
     return klantinteracties(
-        {"base_url": f"{base}/klantinteracties/api/v1", "token": {"env": "T_UPSTREAM_TOKEN"}, "dialect": "current"}
+        KlantinteractiesSettings.model_validate(
+            {"base_url": f"{base}/klantinteracties/api/v1", "token": {"env": "T_UPSTREAM_TOKEN"}, "dialect": "current"}
+        )
     )
 
 

@@ -14,7 +14,7 @@ import uuid
 import pytest
 import yaml
 
-from adapters.crm_stub.adapter import from_settings
+from adapters.crm_stub.adapter import CrmStubSettings, from_settings
 from facade.api.app import create_app
 from tests.conftest import SHARED, client_for, engine_over, requires_shared, settings
 from tests.contract.filter_paths import FILTER_PATHS
@@ -120,7 +120,7 @@ def test_every_spec_filter_has_a_test_side_meaning():
 @pytest.fixture
 async def filter_client():
     """The CRM demo, plus a few hand-made records for what its model cannot hold."""
-    sources = [("crm", from_settings({})), ("aanvulling", supplement())]
+    sources = [("crm", from_settings(CrmStubSettings())), ("aanvulling", supplement())]
     config = settings([{"name": n, "kind": "crm_stub"} for n, _ in sources])
     async with client_for(create_app(config, engine_over(sources))) as client:
         yield client

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from facade.contract.resources import RESOURCES
+from mapping.contract import RESOURCES
 from tests.support.contract import assert_valid
 
 API = "/klantinteracties/api/v1"

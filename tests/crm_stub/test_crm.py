@@ -10,10 +10,11 @@ import time
 import pytest
 
 from adapters.crm_stub import dataset
-from adapters.crm_stub.crm import CHANNELS, Crm
+from adapters.crm_stub.crm import Crm
 from adapters.crm_stub.dataset import DatasetError, eleven_test
 from adapters.crm_stub.generate import generate
 from adapters.crm_stub.story import HENK_BSN
+from mapping.crm_records import CHANNELS
 
 PHONE = re.compile(r"^(0[1-9][0-9]{8}|\+[0-9]{9,15}|00[0-9]{7,13})$")
 POSTCODE = re.compile(r"^[1-9][0-9]{3} [A-Z]{2}$")

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from adapters.crm_stub import dataset
-from adapters.crm_stub.adapter import CrmStubAdapter, from_settings
+from adapters.crm_stub.adapter import CrmStubAdapter, CrmStubSettings, from_settings
 from adapters.crm_stub.crm import Crm
 from adapters.crm_stub.story import HENK_BSN
 from adapters.protocol import ListQuery
-from facade.contract.resources import RESOURCES
-from facade.identity import TextKey
+from adapters.registry import InvalidAdapterSettings, create_adapter
 from mapping import crm as m
+from mapping.contract import RESOURCES
+from mapping.keys import TextKey
 from mapping.ki import MODELS, KIObject, Ref
 
 World = dict[str, dict[str, KIObject]]
@@ -38,7 +39,7 @@ async def list_all(adapter: CrmStubAdapter, resource: str, filters: dict | None 
 
 
 def _load(path) -> tuple[CrmStubAdapter, World]:
-    adapter = from_settings({"dataset": str(path)})
+    adapter = from_settings(CrmStubSettings(dataset=path))
 
     async def everything() -> World:
         return {r: {o.key: o for o in await list_all(adapter, r)} for r in MODELS}
@@ -581,19 +582,24 @@ async def test_a_record_breaking_the_contract_is_skipped_without_its_bsn(demo, c
     assert HENK_BSN not in caplog.text
 
 
-def test_from_settings() -> None:
-    with pytest.raises(ValueError, match="'datset'"):
-        from_settings({"datset": "demo.json"})
-    with pytest.raises(ValueError, match="latency"):
-        from_settings({"latency": -1})
-    adapter = from_settings(
-        {"dataset": dataset.BUNDLED / "second.json", "latency": "0.01", "zaak_register": "zaken-api"}
+def test_from_settings(tmp_path) -> None:
+    with pytest.raises(InvalidAdapterSettings, match="datset: Extra inputs are not permitted"):
+        create_adapter("crm_stub", {"datset": "demo.json"})
+    with pytest.raises(InvalidAdapterSettings, match="latency: Input should be greater than or equal to 0"):
+        create_adapter("crm_stub", {"latency": -1})
+    with pytest.raises(InvalidAdapterSettings, match="dataset: Value error, no dataset file"):
+        create_adapter("crm_stub", {"dataset": "second.json"}, config_dir=tmp_path)
+    adapter = create_adapter(
+        "crm_stub", {"dataset": dataset.BUNDLED / "second.json", "latency": "0.01", "zaak_register": "zaken-api"}
     )
+    assert isinstance(adapter, CrmStubAdapter)
     assert adapter.crm.name == "Sociaal domein CRM" and adapter.crm.latency == 0.01
-    assert from_settings({}).crm.name == "KCC CRM Voorbeeldstad"
+    relative = create_adapter("crm_stub", {"dataset": "second.json"}, config_dir=dataset.BUNDLED)
+    assert isinstance(relative, CrmStubAdapter) and relative.crm.name == "Sociaal domein CRM"
+    assert from_settings(CrmStubSettings()).crm.name == "KCC CRM Voorbeeldstad"
 
 
 async def test_zaak_register_setting_is_used() -> None:
-    adapter = from_settings({"zaak_register": "zaken-api"})
+    adapter = from_settings(CrmStubSettings(zaak_register="zaken-api"))
     found = await adapter.get_many("onderwerpobjecten", ["500002:z0"])
     assert found["500002:z0"].onderwerpobjectidentificator.codeRegister == "zaken-api"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.crm_stub.adapter import from_settings
+from adapters.crm_stub.adapter import CrmStubSettings, from_settings
 from adapters.crm_stub.dataset import DEMO
 from facade.api.app import create_app
 from tests.conftest import client_for, engine_over, settings
@@ -19,7 +19,7 @@ ZAAK_VERGUNNING = "0f3a3c2e-5b7d-4c1a-9e2f-7a8b9c0d1e2f"  # story.py: _ZAAK_VERG
 
 
 def app_over_crms(*datasets):
-    sources = [(name, from_settings({"dataset": str(path)})) for name, path in datasets]
+    sources = [(name, from_settings(CrmStubSettings(dataset=path))) for name, path in datasets]
     config = settings([{"name": n, "kind": "crm_stub"} for n, _ in sources])
     return create_app(config, engine_over(sources))
 
@@ -154,7 +154,7 @@ async def test_unknown_expand_is_a_400(client):
 
 
 async def test_upstream_requests_do_not_grow_with_the_page_size(record_property):
-    adapter = from_settings({})
+    adapter = from_settings(CrmStubSettings())
     config = settings([{"name": "crm", "kind": "crm_stub"}])
     expand = "hadBetrokkenen,hadBetrokkenen.wasPartij,gingOverOnderwerpobjecten,leiddeTotInterneTaken"
     counts = {}

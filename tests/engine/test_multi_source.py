@@ -9,7 +9,7 @@ from collections.abc import Collection
 
 import pytest
 
-from adapters.crm_stub.adapter import from_settings
+from adapters.crm_stub.adapter import CrmStubSettings, from_settings
 from adapters.crm_stub.dataset import DEMO
 from adapters.crm_stub.generate import generate
 from adapters.protocol import Adapter, ListPage, ListQuery, SourceUnavailable
@@ -61,7 +61,11 @@ def third_dataset(tmp_path_factory) -> str:
 
 
 def crm(dataset=None, latency: float = 0.0):
-    return from_settings({"dataset": str(dataset)} if dataset else {} | ({"latency": latency} if latency else {}))
+    return from_settings(
+        CrmStubSettings.model_validate(
+            {"dataset": str(dataset)} if dataset else {} | ({"latency": latency} if latency else {})
+        )
+    )
 
 
 def app(sources, merge_partijen=True, secret=None):
@@ -88,9 +92,9 @@ async def all_results(client, path, **params) -> list[dict]:
 async def test_fan_out_asks_sources_concurrently(third_dataset):
     log: list = []
     sources = [
-        ("crm", Recording(from_settings({"latency": 0.2}), log)),
-        ("sociaal", Recording(from_settings({"dataset": str(SECOND), "latency": 0.2}), log)),
-        ("derde", Recording(from_settings({"dataset": third_dataset, "latency": 0.2}), log)),
+        ("crm", Recording(from_settings(CrmStubSettings(latency=0.2)), log)),
+        ("sociaal", Recording(from_settings(CrmStubSettings(dataset=SECOND, latency=0.2)), log)),
+        ("derde", Recording(from_settings(CrmStubSettings(dataset=third_dataset, latency=0.2)), log)),
     ]
     async with client_for(app(sources)) as client:
         response = await client.get(f"{API}/klantcontacten", params={"pageSize": 10})

@@ -9,14 +9,15 @@ from collections.abc import Collection
 
 import pytest
 
-from adapters.crm_stub.adapter import from_settings
+from adapters.crm_stub.adapter import CrmStubSettings, from_settings
 from adapters.crm_stub.dataset import DEMO
-from adapters.protocol import Adapter, ListPage, ListQuery, SourceUnavailable
+from adapters.protocol import Adapter, ListPage, ListQuery, SourceTimeout, SourceUnavailable
 from facade.api.app import create_app
 from facade.engine.core import Engine
-from facade.engine.guard import GuardedAdapter, SourcePolicy
+from facade.engine.guard import CallContext, GuardedAdapter, SourcePolicy
 from facade.engine.sources import Identities, Source
-from facade.identity import IdentityCodec, KeySpace, TextKey
+from facade.identity import IdentityCodec, KeySpace
+from mapping.keys import TextKey
 from tests.conftest import IDENTITY_SECRET, client_for, settings
 
 API = "/klantinteracties/api/v1"
@@ -54,7 +55,7 @@ class Faulty(Adapter):
 
 
 def guarded_app(policy: SourcePolicy, **config):
-    crm, second = Faulty(from_settings({})), Faulty(from_settings({"dataset": str(SECOND)}))
+    crm, second = Faulty(from_settings(CrmStubSettings())), Faulty(from_settings(CrmStubSettings(dataset=SECOND)))
     secret = IDENTITY_SECRET.encode()
     sources = [
         Source("crm", 0, GuardedAdapter("crm", crm, SourcePolicy(), secret)),
@@ -64,7 +65,7 @@ def guarded_app(policy: SourcePolicy, **config):
     app = create_app(
         settings([{"name": "crm", "kind": "crm_stub"}, {"name": "sociaal", "kind": "crm_stub"}], **config), engine
     )
-    return app, second, sources[1].adapter
+    return app, second, sources[1].guard
 
 
 async def test_a_hanging_source_is_cut_off_at_its_deadline():
@@ -181,7 +182,7 @@ async def test_health_endpoints_need_no_token_and_show_no_data():
 
 @pytest.mark.parametrize("client_strict", [True, False])
 async def test_a_strict_client(client_strict):
-    crm = Faulty(from_settings({}))
+    crm = Faulty(from_settings(CrmStubSettings()))
     crm.mode = "fail"
     secret = IDENTITY_SECRET.encode()
     sources = [Source("crm", 0, GuardedAdapter("crm", crm, SourcePolicy(cache_ttl=0), secret))]
@@ -191,3 +192,22 @@ async def test_a_strict_client(client_strict):
     async with client_for(create_app(config, engine)) as client:
         response = await client.get(f"{API}/actoren")
     assert response.status_code == (503 if client_strict else 200)
+
+
+async def test_the_guard_works_by_each_calls_own_context():
+    """Deadline, cache bypass and the sources asked travel with each call, per request."""
+    crm = Faulty(from_settings(CrmStubSettings()))
+    guard = GuardedAdapter("crm", crm, SourcePolicy(cache_ttl=30), IDENTITY_SECRET.encode())
+    query = ListQuery("actoren", {}, 0, 10)
+    first, cached, fresh = CallContext(), CallContext(), CallContext(bypass_cache=True)
+    await guard.list(first, query)
+    await guard.list(cached, query)
+    assert crm.calls == 1
+    assert cached.asked == {"crm"}, "an answer from the cache still counts as asking the source"
+    await guard.list(fresh, query)
+    assert crm.calls == 2
+    crm.mode = "hang"
+    started = time.monotonic()
+    with pytest.raises(SourceTimeout):  # another page: no stale answer to fall back on
+        await guard.list(CallContext(deadline=time.monotonic() + 0.2), ListQuery("actoren", {}, 10, 10))
+    assert time.monotonic() - started < 5, "cut off at the request's deadline, not the source's 10 s timeout"

@@ -8,11 +8,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from adapters.klantinteracties.adapter import KlantinteractiesAdapter, from_settings
+from adapters.klantinteracties.adapter import KlantinteractiesAdapter, KlantinteractiesSettings, from_settings
 from adapters.protocol import Adapter
 from facade.api.app import create_app
-from facade.contract.resources import API_PREFIX
-from facade.identity import IdentityCodec, KeySpace, UuidKey
+from facade.identity import IdentityCodec, KeySpace
+from mapping.contract import API_PREFIX
+from mapping.keys import UuidKey
 from tests.conftest import IDENTITY_SECRET, client_for, engine_over, settings
 
 B_API = "http://testserver" + API_PREFIX
@@ -37,7 +38,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 def upstream_adapter(base: str, transport: httpx.AsyncBaseTransport | None = None, **extra) -> KlantinteractiesAdapter:
     settings = {"base_url": base + API_PREFIX, "token": {"env": UPSTREAM_TOKEN_ENV}, **extra}
-    return from_settings(settings, transport=transport)
+    return from_settings(KlantinteractiesSettings.model_validate(settings), transport=transport)
 
 
 def facade_over(sources: Sequence[tuple[str, Adapter]], merge_partijen: bool = False):

@@ -16,8 +16,8 @@ import pytest
 import respx
 from pydantic import BaseModel
 
-from adapters.klantinteracties.dialect import to_current
 from adapters.protocol import ListQuery
+from mapping.codes import to_current
 from mapping.ki import Adres, KIObject, PartijIdentificatorGroep, Ref
 from tests.conftest import TOKEN, requires_shared
 from tests.klantinteracties.cassettes import (
@@ -41,9 +41,13 @@ def upstream_token(monkeypatch):
 
 
 def adapter_for(base: str):
-    from adapters.klantinteracties.adapter import from_settings
+    from adapters.klantinteracties.adapter import KlantinteractiesSettings, from_settings
 
-    return from_settings({"base_url": base, "token": {"env": UPSTREAM_TOKEN_ENV}, "dialect": "current"})
+    return from_settings(
+        KlantinteractiesSettings.model_validate(
+            {"base_url": base, "token": {"env": UPSTREAM_TOKEN_ENV}, "dialect": "current"}
+        )
+    )
 
 
 def compare(mine: Any, recorded: Any, where: str) -> None:
@@ -195,12 +199,14 @@ def test_references_are_taken_by_uuid_and_checked_against_their_url(caplog):
 async def test_an_old_open_klant_answers_through_the_facade_in_current_codes():
     """Open Inwoner's recording against Open Klant API 0.0.3: old codes, identificatoren by reference,
     and the same partij listed four times (one join per identificator part)."""
-    from adapters.klantinteracties.adapter import from_settings
+    from adapters.klantinteracties.adapter import KlantinteractiesSettings, from_settings
     from tests.klantinteracties.federation import B_API, facade_over
 
     cassette = "open-inwoner/PartijGetOrCreateTestCase.test_get_or_create_organisatie_with_vestiging.yaml"
     recorded = next(r for r in GETS if r.cassette == cassette and r.path == "partijen" and r.body["count"] == 4)
-    source = from_settings({"base_url": recorded.base, "token": {"env": UPSTREAM_TOKEN_ENV}})
+    source = from_settings(
+        KlantinteractiesSettings.model_validate({"base_url": recorded.base, "token": {"env": UPSTREAM_TOKEN_ENV}})
+    )
     asked = {
         "partijIdentificator__codeSoortObjectId": "kvk",
         "partijIdentificator__codeRegister": "hr",

@@ -13,9 +13,10 @@ import datetime as dt
 import httpx
 import pytest
 
+from adapters.crm_stub.adapter import CrmStubSettings
 from adapters.crm_stub.adapter import from_settings as crm_stub
 from adapters.crm_stub.dataset import DEMO
-from facade.contract.resources import API_PREFIX, RESOURCES
+from mapping.contract import API_PREFIX, RESOURCES
 from tests.conftest import AUTH, IDENTITY_SECRET, TOKEN
 from tests.klantinteracties.federation import (
     B_API,
@@ -190,8 +191,8 @@ async def test_contactpersoon_uuid_survives(b):
 
 async def test_merged_with_a_second_crm_order_and_count_are_right(facade_a, a, translate):
     adapter = upstream_adapter(facade_a)
-    second = crm_stub({"dataset": str(SECOND)})
-    alone_source = crm_stub({"dataset": str(SECOND)})
+    second = crm_stub(CrmStubSettings(dataset=SECOND))
+    alone_source = crm_stub(CrmStubSettings(dataset=SECOND))
     async with (
         facade_over([(SOURCE, adapter), ("sociaal", second)], merge_partijen=True) as merged,
         facade_over([("sociaal", alone_source)], merge_partijen=True) as alone,
@@ -227,10 +228,10 @@ async def test_merged_with_a_second_crm_order_and_count_are_right(facade_a, a, t
 async def test_same_counts_as_one_facade_over_both_crms(facade_a):
     """B over (A, second) counts merged partijen like a façade over (demo, second) directly."""
     adapter = upstream_adapter(facade_a)
-    second, again = crm_stub({"dataset": str(SECOND)}), crm_stub({"dataset": str(SECOND)})
+    second, again = crm_stub(CrmStubSettings(dataset=SECOND)), crm_stub(CrmStubSettings(dataset=SECOND))
     async with (
         facade_over([(SOURCE, adapter), ("sociaal", second)], True) as federated,
-        facade_over([("crm", crm_stub({})), ("sociaal", again)], True) as direct,
+        facade_over([("crm", crm_stub(CrmStubSettings())), ("sociaal", again)], True) as direct,
     ):
         for resource in ("partijen", "klantcontacten", "digitaleadressen", "betrokkenen"):
             counted = [(await c.get(f"{B_API}/{resource}")).json()["count"] for c in (federated, direct)]
@@ -244,7 +245,7 @@ async def test_same_counts_as_one_facade_over_both_crms(facade_a):
 async def test_a_deep_page_fetches_only_the_pages_it_needs(facade_a):
     transport = RecordingTransport()
     adapter = upstream_adapter(facade_a, transport=transport)
-    async with facade_over([(SOURCE, adapter), ("sociaal", crm_stub({"dataset": str(SECOND)}))]) as client:
+    async with facade_over([(SOURCE, adapter), ("sociaal", crm_stub(CrmStubSettings(dataset=SECOND)))]) as client:
         # klantcontacten, newest first over two sources: page 2 of 10 needs A's newest 20 (+1 for ties)
         response = await client.get(f"{B_API}/klantcontacten", params={"page": 2, "pageSize": 10})
         assert response.status_code == 200 and len(response.json()["results"]) == 10

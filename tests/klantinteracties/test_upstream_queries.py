@@ -9,9 +9,9 @@ import httpx
 import pytest
 import respx
 
-from adapters.klantinteracties.adapter import from_settings
 from adapters.klantinteracties.paging import plan_pages
 from adapters.protocol import ListQuery, SourceRejected
+from adapters.registry import InvalidAdapterSettings, create_adapter
 from tests.conftest import TOKEN
 from tests.klantinteracties.federation import UPSTREAM_TOKEN_ENV
 
@@ -34,7 +34,7 @@ def router():
 
 
 def adapter(**settings):
-    return from_settings({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, **settings})
+    return create_adapter("klantinteracties", {"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, **settings})
 
 
 def page(results: list[dict], count: int | None = None, version: str = "0.9.0") -> httpx.Response:
@@ -266,20 +266,20 @@ async def test_urls_in_answers_are_never_followed(router):
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"token": {"env": UPSTREAM_TOKEN_ENV}}, "base_url: required"),
+        ({"token": {"env": UPSTREAM_TOKEN_ENV}}, "base_url: Field required"),
         (
             {"base_url": "http://openklant.example", "token": {"env": UPSTREAM_TOKEN_ENV}},
-            "base_url: must be the API root",
+            "base_url: Value error, must be the API root",
         ),
-        ({"base_url": BASE, "token": "literal-token"}, "token: secrets are not written"),
-        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "dialect": "old"}, "dialect: must be one of"),
-        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "max_page_size": 501}, "max_page_size: must be"),
-        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "concurrency": 0}, "concurrency: must be"),
-        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "timeout": "10"}, "timeout: must be a number"),
-        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "retries": 3}, "unknown setting 'retries'"),
+        ({"base_url": BASE, "token": "literal-token"}, "token: Value error, secrets are not written"),
+        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "dialect": "old"}, "dialect: Input should be"),
+        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "max_page_size": 501}, "max_page_size: Input should"),
+        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "concurrency": 0}, "concurrency: Input should"),
+        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "timeout": "10"}, "timeout: Input should be a valid"),
+        ({"base_url": BASE, "token": {"env": UPSTREAM_TOKEN_ENV}, "retries": 3}, "retries: Extra inputs are not"),
     ],
 )
 def test_settings_are_checked_naming_the_setting(settings, message):
-    with pytest.raises(ValueError, match=message) as error:
-        from_settings(settings)
+    with pytest.raises(InvalidAdapterSettings, match=message) as error:
+        create_adapter("klantinteracties", settings)
     assert TOKEN not in str(error.value)

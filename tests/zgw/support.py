@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from adapters.zgw.adapter import ZgwAdapter, from_settings
+from adapters.zgw.settings import ZgwSettings
 from tests.conftest import SHARED
 
 FIXTURES = SHARED / "fixtures" / "zgw"
@@ -41,4 +42,4 @@ def zgw_settings(base: str, flavour: str = "vng", apis=("klanten", "contactmomen
 
 
 def zgw_adapter(base: str, flavour: str = "vng", **extra) -> ZgwAdapter:
-    return from_settings(zgw_settings(base, flavour, **extra))
+    return from_settings(ZgwSettings.model_validate(zgw_settings(base, flavour, **extra)))

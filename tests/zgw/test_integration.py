@@ -13,6 +13,7 @@ import httpx
 import pytest
 import yaml
 
+from adapters.crm_stub.adapter import CrmStubSettings
 from adapters.crm_stub.adapter import from_settings as crm_stub
 from facade.cli import demo_config_path
 from tests.conftest import app_over, client_for
@@ -27,7 +28,7 @@ ZGW_KANALEN = ["balie", "e-mail", "telefoon"]  # Henk's three contactmomenten in
 @pytest.fixture
 async def facade(local_zgw):
     zgw = zgw_adapter(local_zgw.base, local_zgw.flavour)
-    async with client_for(app_over([("crm", crm_stub({})), ("zgw", zgw)])) as client:
+    async with client_for(app_over([("crm", crm_stub(CrmStubSettings())), ("zgw", zgw)])) as client:
         yield client, zgw
     await zgw.aclose()
 

@@ -8,8 +8,9 @@ import httpx
 import jwt
 import pytest
 
+from adapters.registry import InvalidAdapterSettings, create_adapter
 from adapters.zgw.jwt import ZgwJwt
-from adapters.zgw.settings import parse
+from adapters.zgw.settings import ZgwSettings
 from tests.zgw.support import CLIENT_ID, SECRET, SECRET_ENV, api_settings, zgw_settings
 
 
@@ -38,34 +39,40 @@ def test_jwt_is_minted_fresh():
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        (zgw_settings("http://x") | {"colour": "blue"}, "zgw: unknown setting 'colour'"),
+        (zgw_settings("http://x") | {"colour": "blue"}, "^colour: Extra inputs are not permitted"),
         (
             {"klanten": api_settings("http://x", "klanten") | {"secret": "literal"}},
-            "zgw: klanten.secret: secrets are not written",
+            "^klanten.secret: Value error, secrets are not written",
         ),
         (
             {"klanten": {k: v for k, v in api_settings("http://x", "klanten").items() if k != "base_url"}},
-            "zgw: klanten.base_url",
+            "^klanten.base_url: Field required",
         ),
-        ({"klanten": api_settings("http://x", "klanten", flavour="openzaak")}, "zgw: klanten.flavour"),
-        ({"zaken": api_settings("http://x", "zaken") | {"flavour": "esuite"}}, "zgw: zaken.flavour"),
+        ({"klanten": api_settings("http://x", "klanten") | {"base_url": "http://x/?a=1"}}, "^klanten.base_url: "),
+        ({"klanten": api_settings("http://x", "klanten", flavour="openzaak")}, "^klanten.flavour: Input should be"),
+        ({"zaken": api_settings("http://x", "zaken") | {"flavour": "esuite"}}, "^zaken.flavour: Input should be 'vng'"),
         (
             {"klanten": api_settings("http://x", "klanten") | {"verify": False}},
-            "zgw: klanten: unknown setting 'verify'",
+            "^klanten.verify: Extra inputs are not permitted",
         ),
-        ({"klanten": api_settings("http://x", "klanten") | {"timeout": "soon"}}, "zgw: klanten.timeout"),
-        ({}, "configure at least one of"),
+        ({"klanten": api_settings("http://x", "klanten") | {"timeout": "soon"}}, "^klanten.timeout: Input should be"),
+        (
+            {"klanten": api_settings("http://x", "klanten") | {"token": {"env": SECRET_ENV}}},
+            "^klanten: Value error, give either token or client_id with secret",
+        ),
+        ({}, "^Value error, configure at least one of"),
     ],
 )
-def test_settings_refused_naming_the_setting(settings, message):
-    with pytest.raises(ValueError, match=message) as refused:
-        parse(settings)
+def test_settings_refused_naming_the_setting(monkeypatch, settings, message):
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    with pytest.raises(InvalidAdapterSettings, match=message) as refused:
+        create_adapter("zgw", settings)
     assert SECRET not in str(refused.value)
 
 
 def test_settings_secret_from_env_never_in_repr(monkeypatch):
     monkeypatch.setenv(SECRET_ENV, SECRET)
-    parsed = parse(zgw_settings("http://zgw.example"))
+    parsed = ZgwSettings.model_validate(zgw_settings("http://zgw.example"))
     assert parsed.zaak_url_base == "http://zgw.example/zaken/api/v1"
     assert SECRET not in repr(parsed)
 

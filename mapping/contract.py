@@ -1,8 +1,9 @@
 """What the contract says about each resource: relations, filters, expand values, order.
 
 Everything here is transcribed from Open Klant's API 0.9.0 (`GET` operations) and is the single
-place the façade reads the contract from: the query parser, the engine's filter re-check, the
-expand step and the served OpenAPI document all use these tables. A test compares them with the
+place the façade and its adapters read the contract from: the query parser, the engine's filter
+re-check, the expand step, the served OpenAPI document and adapters that translate filters all
+use these tables (so they live in `mapping/`, below both). A test compares them with the
 upstream OpenAPI file, so a filter that is missing here fails the suite.
 
 Filter semantics are written as *paths* over the model in `mapping.ki`:

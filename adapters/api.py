@@ -1,0 +1,82 @@
+"""The public adapter API: everything an integrator needs to write an adapter, from one module.
+
+An adapter package imports from here only (docs/adapters.md walks through one)::
+
+    from adapters.api import Adapter, AdapterSettings, ListPage, ListQuery, Pushdown, ResourceSupport, Secret, ki
+
+- the protocol: `Adapter`, `ResourceSupport`, `Pushdown`, `ListQuery`, `ListPage`, `FilterValue`
+  and the closed set of errors an adapter raises (`SourceError` and its subclasses);
+- the model every adapter returns: `ki` (the Klantinteracties objects, `ki.Partij`, `ki.Ref`, ...)
+  and `Unmappable`, a mapping's refusal of one record;
+- key formats, the shapes of upstream keys an adapter declares: `KeyFormat`, `TextKey`, `UuidKey`;
+- the filter reader `QueryFilters` (typed access to `ListQuery.filters`) and `IDENTIFIER_PARTS`;
+- settings: `AdapterSettings`, the base of every kind's settings model, and its field types
+  `Secret` (`{env: NAME}` / `{file: PATH}`), `BaseUrl` and `ConfigPath`;
+- HTTP tooling: `UpstreamClient`, `UpstreamSettings`, `NotFoundUpstream`, `AuthHeaders`;
+- `build_or_skip`: build one mapped object, or skip the record with a warning that names no value.
+
+Nothing else of this package, and nothing of `facade`, is public: it may change without notice.
+
+Versioning: `ADAPTER_API_VERSION` is ``MAJOR.MINOR``. A change that breaks adapters written
+against this module (a name removed or renamed, a signature, a type or a promise changed, a new
+method an adapter must implement) bumps the major and is listed in docs/adapters.md; an
+addition that existing adapters can ignore (a new optional hook or helper) bumps the minor.
+An adapter that works with 1.x keeps working with every later 1.y.
+"""
+
+from __future__ import annotations
+
+from adapters.filters import IDENTIFIER_PARTS, QueryFilters
+from adapters.http import AuthHeaders, NotFoundUpstream, UpstreamClient, UpstreamSettings
+from adapters.protocol import (
+    Adapter,
+    FilterValue,
+    ListPage,
+    ListQuery,
+    Pushdown,
+    ResourceSupport,
+    SourceError,
+    SourceGarbage,
+    SourceRejected,
+    SourceTimeout,
+    SourceUnavailable,
+)
+from adapters.records import build_or_skip
+from adapters.settings import AdapterSettings, BaseUrl, ConfigPath, Secret
+from mapping import ki
+from mapping.keys import KeyFormat, TextKey, UuidKey
+from mapping.ki import Unmappable
+
+ADAPTER_API_VERSION = "1.0"
+"""The version of this module's promises: a change that breaks adapters bumps the major."""
+
+__all__ = [
+    "ADAPTER_API_VERSION",
+    "IDENTIFIER_PARTS",
+    "Adapter",
+    "AdapterSettings",
+    "AuthHeaders",
+    "BaseUrl",
+    "ConfigPath",
+    "FilterValue",
+    "KeyFormat",
+    "ListPage",
+    "ListQuery",
+    "NotFoundUpstream",
+    "Pushdown",
+    "QueryFilters",
+    "ResourceSupport",
+    "Secret",
+    "SourceError",
+    "SourceGarbage",
+    "SourceRejected",
+    "SourceTimeout",
+    "SourceUnavailable",
+    "TextKey",
+    "Unmappable",
+    "UpstreamClient",
+    "UpstreamSettings",
+    "UuidKey",
+    "build_or_skip",
+    "ki",
+]
