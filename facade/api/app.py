@@ -81,6 +81,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                 await source.guard.aclose()
             except Exception:
                 log.exception("closing source %s failed", source.name)
+        log.info("closed the sources (their upstream connections)")
 
     app = FastAPI(
         title="Klantinteracties façade",
