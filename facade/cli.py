@@ -45,25 +45,38 @@ def _serve(config_path: str, host: str, port: int, workers: int, shutdown_timeou
     return 0
 
 
-def _validate(config_path: str) -> int | None:
-    """Load the configuration and build its adapters once: fail fast, naming the setting."""
+def _validate(config_path: str, probe: bool = False) -> int | None:
+    """Load the configuration and build its adapters once: fail fast, naming the setting.
+
+    `probe`: also call each source once and print what it answered (1 when one is not fine).
+    """
     import asyncio
 
     from facade.api.app import build_engine
     from facade.config import ConfigError, load_settings
+    from facade.probe import probe_sources
 
     try:
-        engine = build_engine(load_settings(config_path))
+        settings = load_settings(config_path)
+        engine = build_engine(settings)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
 
-    async def close() -> None:
-        for source in engine.sources:
-            await source.guard.aclose()
+    async def probe_and_close() -> bool:
+        try:
+            if not probe:
+                return True
+            print("configuration is valid; probing every source once", flush=True)
+            results = await probe_sources(engine, [source.kind for source in settings.sources])
+            for result in results:
+                print("\n".join(result.lines()), flush=True)
+            return all(result.ok for result in results)
+        finally:
+            for source in engine.sources:
+                await source.guard.aclose()
 
-    asyncio.run(close())
-    return None
+    return None if asyncio.run(probe_and_close()) else 1
 
 
 def demo_config_path() -> str:
@@ -105,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="serve the bundled demo sources")
     check = commands.add_parser("check", help="validate a configuration file and exit")
     check.add_argument("--config", required=True)
+    check.add_argument(
+        "--probe", action="store_true", help="also call each source once: reachable, authorised, API version, latency"
+    )
     for sub in (serve, demo):
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=8000)
@@ -123,9 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.command == "check":
-        if (problem := _validate(args.config)) is not None:
+        if (problem := _validate(args.config, args.probe)) is not None:
             return problem
-        print("configuration is valid")
+        print("every source answered" if args.probe else "configuration is valid")
         return 0
     if args.command == "demo":
         os.environ.setdefault("FACADE_DEMO_TOKEN", DEMO_TOKEN)

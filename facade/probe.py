@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from adapters.protocol import ListQuery, SourceError, SourceRejected
 from adapters.request_context import UpstreamExchange, upstream_watcher
 from facade.engine.core import Engine
+from facade.engine.sources import Source
 
 PROBED_RESOURCES = ("partijen", "klantcontacten")
 """Together these touch every API a source of the bundled kinds reads (e.g. Klanten and Contactmomenten)."""
@@ -60,13 +61,8 @@ async def probe_sources(engine: Engine, kinds: Sequence[str], seconds_each: floa
     return [await _probe(source, kind, seconds_each) for source, kind in zip(engine.sources, kinds, strict=True)]
 
 
-def _inner_adapter(source):
-    guard = getattr(source, "guard", None) or source.adapter
-    return getattr(guard, "inner", guard)
-
-
-async def _probe(source, kind: str, seconds_each: float) -> SourceProbe:
-    adapter = _inner_adapter(source)
+async def _probe(source: Source, kind: str, seconds_each: float) -> SourceProbe:
+    adapter = source.guard.inner  # past the guard: no cache, no breaker
     result = SourceProbe(source.name, kind)
     token = upstream_watcher.set(result.exchanges.append)
     started = time.perf_counter()

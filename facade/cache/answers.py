@@ -77,14 +77,14 @@ class AnswerCache:
 
     async def lookup(self, resource: str, keys: Sequence[bytes], bypass: bool = False) -> Lookup:
         """Read these keys of `resource` (`bypass`: a client's no-cache; stale answers still count)."""
-        if self.ttl <= 0:
+        if self.ttl <= 0 or not keys:
             return Lookup(self, [None] * len(keys), None, 0.0, bypass)
         read = await self.store.read(resource, keys)
         return Lookup(self, read.entries, read.generation, self.store.now(), bypass)
 
     async def store_answers(self, resource: str, items: Sequence[tuple[bytes, Any]], lookup: Lookup) -> None:
         """Keep answers fetched after `lookup` (dropped if the resource was invalidated since)."""
-        if self.ttl > 0 and items:
+        if self.ttl > 0 and items and lookup.generation is not None:
             await self.store.write(resource, items, lookup.generation)
 
     async def invalidate(self, resource: str | None = None) -> None:
