@@ -88,10 +88,11 @@ def _problems(index: int, refusal: ValueError | TypeError) -> list[tuple[str, st
     return [(settings, str(refusal))]  # the factory's own refusal, e.g. a dataset that fails its checks
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
-    """The ASGI application. `engine` may be passed in by tests that build sources themselves."""
+def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracing | None = None) -> FastAPI:
+    """The ASGI application. Tests may pass in an `engine` built from their own sources, and a
+    `tracing` that keeps its spans."""
     metrics = Metrics()
-    tracing = Tracing.from_config(settings.tracing)
+    tracing = tracing or Tracing.from_config(settings.tracing)
     cache = shared_cache(settings, metrics)
     engine = engine or build_engine(settings, SourceObserver(metrics, tracing), cache)
     api = Api(settings, engine)
