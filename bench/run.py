@@ -344,7 +344,7 @@ def benchmark(mode: Mode, load_kind: str, latency: float, progress: Callable[[st
             figures += workers(meter, runs, warm, warm2, progress)
             figures += memory(meter, mode, memory_server, progress)
             lab.stop()
-            figures += shared_cache(meter, runs, lab, folder, progress)
+            figures += shared_cache(meter, runs, lab, folder, progress, mode.quick)
             progress("starting the façades over the generated datasets")
             lab.start([s.name for s in direct_scale])
             figures += scale(meter, runs, mode, *direct_scale, progress=progress)

@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from adapters.crm_stub.adapter import from_settings
+from adapters.crm_stub.adapter import CrmStubSettings, from_settings
 from adapters.protocol import ListPage, ListQuery
 from facade.cache import ABSENT, MemoryStore
 from facade.cache.answers import AnswerCache
@@ -63,7 +63,7 @@ async def instances(request):
 
 
 async def klantcontacten_page() -> ListPage:
-    return await from_settings({}).list(ListQuery("klantcontacten", {}, 0, 50))
+    return await from_settings(CrmStubSettings()).list(ListQuery("klantcontacten", {}, 0, 50))
 
 
 async def test_an_answer_is_read_back_as_it_was_stored_by_another_instance(instances):
@@ -157,7 +157,7 @@ async def backends(redis_service):
 
 
 async def test_redis_holds_no_bsn_and_no_query_value_in_plain_text(redis_service, backends):
-    adapter = from_settings({})
+    adapter = from_settings(CrmStubSettings())
     partijen = await adapter.find_partijen([("bsn", HENK_BSN)])
     assert partijen and HENK_BSN in partijen[0].model_dump_json()
     cache = AnswerCache("crm", backends().store("crm", 60), 30, 300, SECRET)
