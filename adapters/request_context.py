@@ -7,12 +7,15 @@
   `REQUEST_ID_PATTERN`: never free text from a client.
 - `upstream_watcher`, when set, is told about every upstream HTTP exchange (`check --probe`
   uses it to report what each source answered, whatever the adapter kind).
+- `upstream_span`, set while a request is traced, opens a span around each upstream HTTP
+  exchange (the façade's tracing provides it: adapters need no OpenTelemetry of their own).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -31,6 +34,13 @@ class UpstreamExchange:
 
 
 upstream_watcher: ContextVar[Callable[[UpstreamExchange], None] | None] = ContextVar("upstream_watcher", default=None)
+
+StatusRecorder = Callable[[int | None], None]
+"""Records the status an upstream answered with (None: no answer)."""
+upstream_span: ContextVar[Callable[[str, str], AbstractContextManager[StatusRecorder]] | None] = ContextVar(
+    "upstream_span", default=None
+)
+"""`upstream_span.get()(source, api_root)`: a span around one upstream HTTP exchange."""
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 """What a proxy's `X-Request-ID` must look like to be adopted (UUIDs, ULIDs, hex trace ids)."""

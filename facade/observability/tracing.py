@@ -1,9 +1,10 @@
-"""OpenTelemetry traces, off unless configured: a span per API request and per source call.
+"""OpenTelemetry traces, off unless configured: a span per API request, per source call, and per
+upstream HTTP exchange.
 
 Without a `tracing` setting nothing of OpenTelemetry is imported or called. With it, spans go
-to an OTLP/HTTP collector (or the console) through a batch processor. A source call's span is
-the current span while the adapter works, so the HTTP tooling sends its `traceparent` upstream
-(`adapters.request_context.upstream_headers`).
+to an OTLP/HTTP collector (or the console) through a batch processor. While a request is
+traced, `adapters.request_context.upstream_span` opens the span of each upstream HTTP exchange
+(under the source call's span), and the HTTP tooling sends that span's `traceparent` upstream.
 
 Span attributes are the method, the route template, the status code, the configured client
 and source names and an outcome class — never a path, a query, a BSN or a UUID.
@@ -11,9 +12,11 @@ and source names and an outcome class — never a path, a query, a BSN or a UUID
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+from adapters.request_context import upstream_span
 
 if TYPE_CHECKING:  # pragma: no cover
     from opentelemetry.sdk.trace import TracerProvider
@@ -64,9 +67,13 @@ class Tracing:
         from opentelemetry.trace import SpanKind
 
         context = extract(parent_headers) if parent_headers else None
-        with self._tracer.start_as_current_span(method, context=context, kind=SpanKind.SERVER) as span:
-            span.set_attribute("http.request.method", method)
-            yield span
+        token = upstream_span.set(self._upstream_span)
+        try:
+            with self._tracer.start_as_current_span(method, context=context, kind=SpanKind.SERVER) as span:
+                span.set_attribute("http.request.method", method)
+                yield span
+        finally:
+            upstream_span.reset(token)
 
     @staticmethod
     def finish_request(span: Any, route: str, status: int, client: str | None) -> None:
@@ -95,6 +102,29 @@ class Tracing:
         ) as span:
             span.set_attribute("facade.source", source)
             yield span
+
+    @contextmanager
+    def _upstream_span(self, source: str, api: str) -> Iterator[Callable[[int | None], None]]:
+        """One upstream HTTP exchange: the configured API root called, and the status it answered."""
+        from opentelemetry.trace import SpanKind
+
+        assert self._tracer is not None
+        answered: list[int | None] = [None]
+        with self._tracer.start_as_current_span(
+            f"GET {api}", kind=SpanKind.CLIENT, record_exception=False, set_status_on_exception=False
+        ) as span:
+            span.set_attribute("facade.source", source)
+            span.set_attribute("http.request.method", "GET")
+            span.set_attribute("facade.upstream_api", api)
+            try:
+                yield lambda status: answered.__setitem__(0, status)
+            finally:
+                status = answered[0]
+                if status is None:
+                    self.finish_source(span, "no-answer")
+                else:
+                    span.set_attribute("http.response.status_code", status)
+                    self.finish_source(span, "ok" if status < 400 else f"status-{status // 100}xx")
 
     @staticmethod
     def finish_source(span: Any, outcome: str) -> None:

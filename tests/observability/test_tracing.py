@@ -53,7 +53,8 @@ async def test_spans_of_a_request_and_its_source_calls(upstream, monkeypatch):
         assert failed.status_code == 503
     spans = exporter.get_finished_spans()
     requests = [s for s in spans if s.kind == SpanKind.SERVER]
-    calls = [s for s in spans if s.kind == SpanKind.CLIENT]
+    calls = [s for s in spans if s.kind == SpanKind.CLIENT and s.name.startswith("source ")]
+    exchanges = [s for s in spans if s.kind == SpanKind.CLIENT and s.name.startswith("GET ")]
     assert [s.name for s in requests] == [f"GET {API}/klantcontacten", f"GET {API}/klantcontacten/{{uuid}}"]
     assert requests[0].attributes["http.response.status_code"] == 200
     assert requests[0].attributes["facade.client"] == "tests"
@@ -67,10 +68,14 @@ async def test_spans_of_a_request_and_its_source_calls(upstream, monkeypatch):
     assert "unavailable" in {
         c.attributes["facade.outcome"] for c in failed_calls if c.attributes["facade.source"] == "register"
     }
-    # the register got the trace context of its own call's span
-    register_spans = {format(c.context.span_id, "016x") for c in calls if c.attributes["facade.source"] == "register"}
+    # each upstream HTTP exchange: a span under the register's call, its status, its trace context sent
+    register_calls = {c.context.span_id for c in calls if c.attributes["facade.source"] == "register"}
+    assert exchanges and all(e.parent.span_id in register_calls for e in exchanges)
+    assert {e.attributes["facade.upstream_api"] for e in exchanges} == {upstream.base + API}
+    assert {e.attributes["http.response.status_code"] for e in exchanges} == {200, 500}
+    assert "status-5xx" in {e.attributes["facade.outcome"] for e in exchanges}
     sent = [seen["traceparent"] for seen in upstream.headers_seen]
-    assert sent and all(value.split("-")[2] in register_spans for value in sent)
+    assert sorted(value.split("-")[2] for value in sent) == sorted(format(e.context.span_id, "016x") for e in exchanges)
     for span in spans:
         for value in span.attributes.values():
             assert BSN not in str(value) and not UUID.search(str(value)), (span.name, value)
