@@ -13,7 +13,7 @@ import hmac
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 from starlette.requests import Request
@@ -42,7 +42,7 @@ class RequestObserver:
             return offered
         return str(uuid.uuid4())
 
-    async def __call__(self, request: Request, answer: Callable[[], object]) -> Response:
+    async def __call__(self, request: Request, answer: Callable[[], Awaitable[Response]]) -> Response:
         """Answer the request (`answer()` gives the response) with all that is observed around it."""
         started = time.perf_counter()
         request.state.request_id = request_id = self.request_id(request)
@@ -50,7 +50,7 @@ class RequestObserver:
         parent = request.headers if self.tracing.enabled and self.from_trusted_proxy(request) else None
         try:
             with self.tracing.request_span(method_label(request.method), parent) as span:
-                response = await answer()  # type: ignore[misc]
+                response = await answer()
                 route = route_of(request)
                 client = getattr(request.state, "client", None)
                 self.tracing.finish_request(span, route, response.status_code, client)
