@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 CLIENT_VENV := .venv-client
 PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python) $(shell command -v python3.12))
 
-.PHONY: demo test lint bench clean client-venv
+.PHONY: demo test lint bench clean client-venv services
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,22 @@ client-venv:
 		$(CLIENT_VENV)/bin/python -m pip install --quiet 'open-klant-client>=0.8,<0.9' 'typing_extensions>=4.12'; \
 	fi
 
-test: lint client-venv
+# Services some tests run on loopback (redis-server, nginx), from Debian's packages when missing.
+# Installing needs root (CI runs as root); elsewhere those tests skip and say why. RUNLEVEL=1:
+# the packages' own services are not started (the tests start their own, on free ports).
+SERVICES := redis-server nginx-light
+services:
+	@if command -v redis-server >/dev/null && PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SERVICES) >/dev/null) \
+		|| echo "could not install $(SERVICES): the tests that need them will skip"; \
+	else echo "$(SERVICES) missing and not root: the tests that need them will skip"; fi
+
+test: lint client-venv services
 	$(VENV)/bin/python -m pytest -q
 
 # Benchmarks (bench/README.md): installs wrk from Debian's packages when missing, then runs the full bench.
-bench: $(STAMP)
+bench: $(STAMP) services
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(VENV)/bin/python -m bench
 

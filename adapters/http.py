@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,7 @@ import httpx
 import orjson
 
 from adapters.protocol import SourceError, SourceGarbage, SourceRejected, SourceTimeout, SourceUnavailable
+from adapters.request_context import UpstreamExchange, upstream_headers, upstream_span, upstream_watcher
 
 log = logging.getLogger("adapters.http")
 # httpx logs every request URL, query string included, at INFO: a BSN filter would land in the log.
@@ -63,6 +66,8 @@ class UpstreamClient:
         self.settings = settings
         self._auth = auth
         self._base = settings.base_url.rstrip("/") + "/"
+        self._api = self._base.rstrip("/")
+        """The configured API root: what traces and probes name (never a path below it or a query)."""
         self._client = httpx.AsyncClient(
             base_url=self._base,
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
@@ -84,24 +89,38 @@ class UpstreamClient:
         if "://" in path or path.startswith("/"):
             raise ValueError("upstream paths are relative to the configured base URL")
         for attempt in range(self.settings.retries + 1):
-            request_headers = dict(headers or {})
-            if self._auth is not None:
-                request_headers.update(self._auth())  # per attempt: a JWT is minted fresh
-            self.requests += 1
-            try:
-                response = await self._client.get(path, params=params, headers=request_headers)
-            except httpx.TimeoutException as exc:
-                raise SourceTimeout(f"{self.source}: no answer in time") from exc  # the deadline is spent
-            except httpx.TransportError as exc:
-                if attempt < self.settings.retries and isinstance(exc, _RETRYABLE_ERRORS):
-                    await self._back_off(attempt)
-                    continue
-                raise SourceUnavailable(f"{self.source}: {type(exc).__name__}") from exc
+            span = upstream_span.get()
+            with span(self.source, self._api) if span is not None else nullcontext(_no_recorder) as record:
+                request_headers = {**upstream_headers(), **(headers or {})}  # request id, trace context
+                if self._auth is not None:
+                    request_headers.update(self._auth())  # per attempt: a JWT is minted fresh
+                self.requests += 1
+                started = time.perf_counter()
+                try:
+                    response = await self._client.get(path, params=params, headers=request_headers)
+                except httpx.TimeoutException as exc:
+                    self._tell_watcher(None, None, started)
+                    record(None)
+                    raise SourceTimeout(f"{self.source}: no answer in time") from exc  # the deadline is spent
+                except httpx.TransportError as exc:
+                    self._tell_watcher(None, None, started)
+                    record(None)
+                    if attempt < self.settings.retries and isinstance(exc, _RETRYABLE_ERRORS):
+                        await self._back_off(attempt)
+                        continue
+                    raise SourceUnavailable(f"{self.source}: {type(exc).__name__}") from exc
+                self._tell_watcher(response.status_code, response.headers.get("api-version"), started)
+                record(response.status_code)
             if response.status_code in _RETRYABLE_STATUS and attempt < self.settings.retries:
                 await self._back_off(attempt)
                 continue
             return self._decode(response, path)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _tell_watcher(self, status: int | None, api_version: str | None, started: float) -> None:
+        if (watcher := upstream_watcher.get()) is not None:
+            seconds = time.perf_counter() - started
+            watcher(UpstreamExchange(self.source, self._api, status, (api_version or "")[:40] or None, seconds))
 
     async def _back_off(self, attempt: int) -> None:
         self.retried += 1
@@ -127,6 +146,10 @@ class UpstreamClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _no_recorder(status: int | None) -> None:
+    """Where a status goes when the request is not traced."""
 
 
 class NotFoundUpstream(SourceError):

@@ -229,6 +229,10 @@ class Meter:
     def rps(self, base: str, path: str, headers: dict | None = None) -> float:
         return self._run(base, [path], headers or AUTH, 16, seconds=self.mode.seconds).rps
 
+    def rps_over(self, base: str, paths: list[str]) -> float:
+        """Requests/s at 16 connections, the paths asked round-robin."""
+        return self._run(base, paths, AUTH, 16, seconds=self.mode.seconds).rps
+
     def warm_up(self, base: str, paths: list[str], headers: dict | None = None) -> None:
         self._run(base, paths, headers or AUTH, 2, requests=max(4, 2 * len(paths)))
 
@@ -293,6 +297,8 @@ def generated_dataset(folder: Path, contacts: int) -> Path:
 
 
 def benchmark(mode: Mode, load_kind: str, latency: float, progress: Callable[[str], None]) -> dict[str, Any]:
+    from bench.instances import shared_cache
+
     load = load_generator(load_kind)
     meter = Meter(load, mode)
     runs = mode.runs
@@ -338,6 +344,7 @@ def benchmark(mode: Mode, load_kind: str, latency: float, progress: Callable[[st
             figures += workers(meter, runs, warm, warm2, progress)
             figures += memory(meter, mode, memory_server, progress)
             lab.stop()
+            figures += shared_cache(meter, runs, lab, folder, progress, mode.quick)
             progress("starting the façades over the generated datasets")
             lab.start([s.name for s in direct_scale])
             figures += scale(meter, runs, mode, *direct_scale, progress=progress)
@@ -504,9 +511,11 @@ def table(report: dict[str, Any]) -> str:
     rows = [("#", "figure", "value", "target", "holds", "measured (median)")]
     for f in report["figures"]:
         d = f["detail"]
-        if "numerator" in d:
+        if "numerator" in d and "paths" not in d:
             unit = "rps" if "rps" in f["name"] else "ms"
             measured = f"{d['numerator']:.1f} / {d['denominator']:.1f} {unit}"
+        elif "paths" in d:
+            measured = f"{d['numerator']} / {d['denominator']} calls for {d['paths']} paths"
         elif "rss_mb_cache_full" in d:
             measured = " / ".join(f"{v} MB" for k, v in d.items() if k.startswith("rss_mb_after"))
         else:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from importlib import resources as package_resources
 from pathlib import Path
+
+from facade.observability.logs import configure_logging
 
 DEMO_TOKEN = "demo-token-0123456789"  # noqa: S105  # the bundled demo's published token, documented in the README
 DEMO_IDENTITY_SECRET = "demo-identity-secret-not-for-production"  # noqa: S105
@@ -17,13 +18,11 @@ DEMO_ZGW_PORT = 8001
 DEMO_PROCESSING_LOG_KEY = "demo-processing-log-key-not-for-production"
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("FACADE_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+DEFAULT_SHUTDOWN_TIMEOUT = 20.0
+"""Seconds requests in flight may still take after SIGTERM (Kubernetes waits 30 s by default)."""
 
 
-def _serve(config_path: str, host: str, port: int, workers: int) -> int:
+def _serve(config_path: str, host: str, port: int, workers: int, shutdown_timeout: float) -> int:
     import uvicorn
 
     from facade.http_protocol import NoDelayHttpProtocol
@@ -40,36 +39,51 @@ def _serve(config_path: str, host: str, port: int, workers: int) -> int:
         proxy_headers=False,  # forwarded headers are honoured by the app, from trusted proxies only
         log_config=None,
         http=NoDelayHttpProtocol,
+        # SIGTERM: stop accepting, let requests in flight finish (bounded), then close the sources
+        timeout_graceful_shutdown=shutdown_timeout,
     )
     return 0
 
 
-def _validate(config_path: str) -> int | None:
-    """Load the configuration and build its adapters once: fail fast, naming the setting."""
+def _validate(config_path: str, probe: bool = False) -> int | None:
+    """Load the configuration and build its adapters once: fail fast, naming the setting.
+
+    `probe`: also call each source once and print what it answered (1 when one is not fine).
+    """
     import asyncio
 
     from facade.api.app import build_engine
     from facade.config import ConfigError, load_settings
+    from facade.probe import probe_sources
 
     try:
-        engine = build_engine(load_settings(config_path))
+        settings = load_settings(config_path)
+        engine = build_engine(settings)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
 
-    async def close() -> None:
-        for source in engine.sources:
-            await source.guard.aclose()
+    async def probe_and_close() -> bool:
+        try:
+            if not probe:
+                return True
+            print("configuration is valid; probing every source once", flush=True)
+            results = await probe_sources(engine, [source.kind for source in settings.sources])
+            for result in results:
+                print("\n".join(result.lines()), flush=True)
+            return all(result.ok for result in results)
+        finally:
+            for source in engine.sources:
+                await source.guard.aclose()
 
-    asyncio.run(close())
-    return None
+    return None if asyncio.run(probe_and_close()) else 1
 
 
 def demo_config_path() -> str:
     return str(package_resources.files("facade.demo").joinpath("demo.yaml"))
 
 
-def _serve_demo(host: str, port: int, workers: int) -> int:
+def _serve_demo(host: str, port: int, workers: int, shutdown_timeout: float) -> int:
     """Serve the demo: first the local ZGW server (a thread of this process, on loopback), then
     the façade; the ZGW server stops when the façade does."""
     import socket
@@ -86,12 +100,12 @@ def _serve_demo(host: str, port: int, workers: int) -> int:
     with serve_in_thread(clients=clients, host="127.0.0.1", port=zgw_port) as zgw:
         print(f"Local ZGW server (Klanten, Contactmomenten, Zaken API): {zgw.base}", flush=True)
         if zgw.base.endswith(f":{DEMO_ZGW_PORT}"):
-            return _serve(demo_config_path(), host, port, workers)
+            return _serve(demo_config_path(), host, port, workers, shutdown_timeout)
         text = Path(demo_config_path()).read_text().replace(f"http://127.0.0.1:{DEMO_ZGW_PORT}", zgw.base)
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "demo.yaml"
             config.write_text(text)
-            return _serve(str(config), host, port, workers)
+            return _serve(str(config), host, port, workers, shutdown_timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,17 +118,30 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="serve the bundled demo sources")
     check = commands.add_parser("check", help="validate a configuration file and exit")
     check.add_argument("--config", required=True)
+    check.add_argument(
+        "--probe", action="store_true", help="also call each source once: reachable, authorised, API version, latency"
+    )
     for sub in (serve, demo):
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=8000)
         sub.add_argument("--workers", type=int, default=1)
+        sub.add_argument(
+            "--shutdown-timeout",
+            type=float,
+            default=DEFAULT_SHUTDOWN_TIMEOUT,
+            help="seconds requests in flight may take after SIGTERM",
+        )
     args = parser.parse_args(argv)
-    _configure_logging()
+    try:
+        configure_logging()
+    except ValueError as exc:  # FACADE_LOG_FORMAT
+        print(exc, file=sys.stderr)
+        return 2
 
     if args.command == "check":
-        if (problem := _validate(args.config)) is not None:
+        if (problem := _validate(args.config, args.probe)) is not None:
             return problem
-        print("configuration is valid")
+        print("every source answered" if args.probe else "configuration is valid")
         return 0
     if args.command == "demo":
         os.environ.setdefault("FACADE_DEMO_TOKEN", DEMO_TOKEN)
@@ -123,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://{args.host}:{args.port}/klantinteracties/api/v1/"
         print(f"Klantinteracties façade demo: {url}")
         print(f"Demo token: Authorization: Token {os.environ['FACADE_DEMO_TOKEN']}", flush=True)
-        return _serve_demo(args.host, args.port, args.workers)
-    return _serve(args.config, args.host, args.port, args.workers)
+        return _serve_demo(args.host, args.port, args.workers, args.shutdown_timeout)
+    return _serve(args.config, args.host, args.port, args.workers, args.shutdown_timeout)
 
 
 if __name__ == "__main__":

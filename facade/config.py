@@ -119,6 +119,67 @@ class ProcessingLogConfig(BaseModel):
         return self
 
 
+class CacheConfig(BaseModel):
+    """Where sources' answers are cached: in each process, or in Redis shared by every instance."""
+
+    model_config = ConfigDict(extra="forbid")
+    backend: Literal["memory", "redis"] = "memory"
+    url: Secret | None = None
+    """`redis://[:password@]host:6379/0` (or `rediss://`); a secret, since it can hold a password."""
+    key_prefix: str = Field(default="facade:v1", pattern=r"^[A-Za-z0-9][A-Za-z0-9:_.-]{0,63}$")
+    """Prefix of every key: instances that share answers share it (and `identity_secret`)."""
+    timeout: float = Field(default=0.5, gt=0, le=10)
+    """Seconds one Redis operation may take; slower counts as Redis being down."""
+    retry_interval: float = Field(default=2.0, gt=0, le=300)
+    """Seconds the façade goes on without Redis after a failure before it tries again."""
+    max_connections: int = Field(default=32, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _redis_needs_url(self) -> CacheConfig:
+        if self.backend == "redis" and self.url is None:
+            raise ValueError("backend 'redis' needs a 'url' (a secret: {env: NAME} or {file: PATH})")
+        if self.url is not None and not self.url.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("url must start with redis://, rediss:// or unix://")
+        return self
+
+
+class MetricsConfig(BaseModel):
+    """Who may read `/metrics`."""
+
+    model_config = ConfigDict(extra="forbid")
+    access: Literal["open", "token", "off"] = "off"
+    token: Secret | None = None
+    """For `access: token`: Prometheus sends it as `Authorization: Bearer <token>`."""
+
+    @model_validator(mode="after")
+    def _token_for_token(self) -> MetricsConfig:
+        if self.access == "token" and (self.token is None or len(self.token.get_secret_value()) < 16):
+            raise ValueError("access 'token' needs a 'token' secret of at least 16 characters")
+        return self
+
+
+class TracingConfig(BaseModel):
+    """OpenTelemetry traces; without this setting none are made."""
+
+    model_config = ConfigDict(extra="forbid")
+    exporter: Literal["otlp", "console"] = "otlp"
+    endpoint: str | None = None
+    """OTLP/HTTP traces endpoint, e.g. `http://otel-collector:4318/v1/traces`; default: the
+    standard `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` variables, else localhost."""
+    service_name: str = Field(default="klantinteracties-facade", min_length=1, max_length=100)
+    sample_ratio: float = Field(default=1.0, ge=0, le=1)
+    """Share of requests traced (a trace a proxy started is followed as it decided)."""
+
+    @field_validator("exporter")
+    @classmethod
+    def _installed(cls, value: str) -> str:
+        try:
+            import opentelemetry.sdk.trace  # noqa: F401
+        except ImportError:
+            raise ValueError("tracing needs OpenTelemetry: pip install 'klantinteracties-facade[otel]'") from None
+        return value
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -136,6 +197,9 @@ class Settings(BaseModel):
     sources: list[SourceConfig] = Field(min_length=1)
     processing_log: ProcessingLogConfig | None = None
     """Where BSN processing is recorded; without it, no client may have the `bsn` permission."""
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    tracing: TracingConfig | None = None
     _config_dir: Path | None = PrivateAttr(default=None)
 
     @property

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,21 +13,43 @@ from starlette.responses import Response
 
 from adapters.registry import InvalidAdapterSettings, UnknownAdapterKind, create_adapter
 from facade.api.handlers import Api, route_of
+from facade.api.observe import RequestObserver, add_metrics_route
 from facade.api.problems import problem_for_status, problem_response
 from facade.api.routes import add_api_routes, add_health_routes, add_schema_routes
+from facade.cache.redis_store import RedisBackend
 from facade.config import ConfigError, Settings, describe
 from facade.engine.core import Engine
 from facade.engine.guard import GuardedAdapter, SourcePolicy
 from facade.engine.sources import Identities, Source
 from facade.errors import InvalidParam, ProblemError
 from facade.identity import IdentityCodec
+from facade.observability.metrics import Metrics
+from facade.observability.sources import NO_OBSERVER, SourceObserver
+from facade.observability.tracing import Tracing
 from mapping.contract import API_VERSION
 
 log = logging.getLogger("facade.api")
-access_log = logging.getLogger("facade.access")
 
 
-def build_engine(settings: Settings) -> Engine:
+def shared_cache(settings: Settings, metrics: Metrics | None = None) -> RedisBackend | None:
+    """The Redis backend of `cache: {backend: redis}` (it connects on first use), or None."""
+    config = settings.cache
+    if config.backend != "redis" or config.url is None:
+        return None
+    return RedisBackend(
+        config.url.get_secret_value(),
+        settings.identity_secret.get_secret_value().encode(),
+        prefix=config.key_prefix,
+        timeout=config.timeout,
+        retry_interval=config.retry_interval,
+        max_connections=config.max_connections,
+        on_error=metrics.observe_cache_backend_error if metrics is not None else None,
+    )
+
+
+def build_engine(
+    settings: Settings, observer: SourceObserver = NO_OBSERVER, cache: RedisBackend | None = None
+) -> Engine:
     """Create every source's adapter, guarded; bad kinds or settings are one `ConfigError` naming
     each of them, in every source."""
     secret = settings.identity_secret.get_secret_value().encode()
@@ -49,7 +69,9 @@ def build_engine(settings: Settings) -> Engine:
             cache_ttl=config.cache_ttl,
             stale_if_error=config.stale_if_error,
         )
-        sources.append(Source(config.name, priority, GuardedAdapter(config.name, adapter, policy, secret)))
+        store = cache.store(config.name, config.cache_ttl + config.stale_if_error) if cache is not None else None
+        guard = GuardedAdapter(config.name, adapter, policy, secret, store, observer)
+        sources.append(Source(config.name, priority, guard))
     if problems:
         raise ConfigError(describe(problems))
     return Engine(sources, Identities(IdentityCodec(secret), sources, settings.merge_partijen))
@@ -66,10 +88,20 @@ def _problems(index: int, refusal: ValueError | TypeError) -> list[tuple[str, st
     return [(settings, str(refusal))]  # the factory's own refusal, e.g. a dataset that fails its checks
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
-    """The ASGI application. `engine` may be passed in by tests that build sources themselves."""
-    engine = engine or build_engine(settings)
+def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracing | None = None) -> FastAPI:
+    """The ASGI application. Tests may pass in an `engine` built from their own sources, and a
+    `tracing` that keeps its spans."""
+    metrics = Metrics()
+    tracing = tracing or Tracing.from_config(settings.tracing)
+    cache = shared_cache(settings, metrics)
+    engine = engine or build_engine(settings, SourceObserver(metrics, tracing), cache)
     api = Api(settings, engine)
+    observe = RequestObserver(metrics, tracing, api.base_urls.from_trusted_proxy)
+    metrics.watch_breakers(lambda: {source.name: source.guard.breaker.state for source in engine.sources})
+    if cache is not None:
+        metrics.watch_cache_backend(lambda: cache.status == "up")
+    if api.processing_log is not None:
+        metrics.watch_processing_log(lambda: api.processing_log.records)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,6 +113,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                 await source.guard.aclose()
             except Exception:
                 log.exception("closing source %s failed", source.name)
+        log.info("closed the sources (their upstream connections)")
+        if cache is not None:
+            await cache.aclose()
+        tracing.shutdown()
 
     app = FastAPI(
         title="Klantinteracties façade",
@@ -93,7 +129,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     add_api_routes(app, api)
     add_schema_routes(app, settings)
-    add_health_routes(app, engine)
+    add_health_routes(app, engine, (lambda: cache.status) if cache is not None else None)
+    add_metrics_route(app, settings.metrics, metrics)
 
     @app.exception_handler(ProblemError)
     async def on_problem(request: Request, exc: ProblemError) -> Response:
@@ -114,26 +151,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def request_context(request: Request, call_next):
-        started = time.perf_counter()
-        request.state.request_id = str(uuid.uuid4())
-        try:
-            response = _over_limits(request) or await call_next(request)
-        except Exception as exc:  # the handler above answered; log the type, never the values
-            log.error("unhandled %s", type(exc).__name__)
-            response = problem_response(request, problem_for_status(500))
-        response.headers["API-version"] = API_VERSION
-        response.headers["X-Request-ID"] = request.state.request_id
-        # never the query string or the raw path: both can hold a BSN
-        access_log.info(
-            "%s %s %s %.1fms client=%s request_id=%s",
-            request.method,
-            route_of(request),
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-            getattr(request.state, "client", "-"),
-            request.state.request_id,
-        )
-        return response
+        async def answer() -> Response:
+            try:
+                response = _over_limits(request) or await call_next(request)
+            except Exception as exc:  # the handler above answered; log the type, never the values
+                log.error("unhandled %s", type(exc).__name__)
+                response = problem_response(request, problem_for_status(500))
+            response.headers["API-version"] = API_VERSION
+            return response
+
+        return await observe(request, answer)  # request id, span, metrics, access log
 
     return app
 

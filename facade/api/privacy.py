@@ -99,6 +99,8 @@ class ProcessingLog:
 
     def __init__(self, key: bytes, sink: str = "stdout", path: Path | None = None):
         self._key = key
+        self.records = 0
+        """Lines written (a metric)."""
         self._stream: TextIO = sys.stdout if sink == "stdout" else open(path, "a", buffering=1)  # noqa: SIM115
 
     def pseudonym(self, bsn: str) -> str:
@@ -132,6 +134,7 @@ class ProcessingLog:
         }
         self._stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._stream.flush()
+        self.records += 1
 
     def close(self) -> None:
         if self._stream is not sys.stdout:

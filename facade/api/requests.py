@@ -34,7 +34,7 @@ class BaseUrlPolicy:
         self.configured = settings.public_base_url
         self.trusted = [ipaddress.ip_network(entry, strict=False) for entry in settings.trusted_proxies]
 
-    def _from_trusted_proxy(self, request: Request) -> bool:
+    def from_trusted_proxy(self, request: Request) -> bool:
         if not self.trusted or request.client is None:
             return False
         try:
@@ -48,7 +48,7 @@ class BaseUrlPolicy:
             return self.configured
         scheme = request.url.scheme
         host = request.headers.get("host", "")
-        if self._from_trusted_proxy(request):
+        if self.from_trusted_proxy(request):
             scheme = request.headers.get("x-forwarded-proto", scheme).split(",")[0].strip() or scheme
             host = request.headers.get("x-forwarded-host", host).split(",")[0].strip() or host
         if scheme not in ("http", "https") or not _HOST.match(host):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import orjson
 from fastapi import FastAPI
 from starlette.requests import Request
@@ -41,8 +43,12 @@ def _endpoints(api: Api, resource: ResourceDef):
     return list_endpoint, detail_endpoint
 
 
-def add_health_routes(app: FastAPI, engine: Engine) -> None:
-    """Outside the API prefix, no token, no data: for load balancers and orchestrators."""
+def add_health_routes(app: FastAPI, engine: Engine, cache_status: Callable[[], str] | None = None) -> None:
+    """Outside the API prefix, no token, no data: for load balancers and orchestrators.
+
+    With a shared cache, `/readyz` also says whether it answers (`up`, `degraded`); the façade
+    stays ready without it.
+    """
 
     async def healthz(request: Request) -> Response:
         return json_response({"status": "ok"})
@@ -50,7 +56,10 @@ def add_health_routes(app: FastAPI, engine: Engine) -> None:
     async def readyz(request: Request) -> Response:
         sources = {s.name: s.guard.status for s in engine.sources}
         ready = any(status != "breaker-open" for status in sources.values())
-        return json_response({"status": "ready" if ready else "unavailable", "sources": sources}, 200 if ready else 503)
+        body: dict[str, object] = {"status": "ready" if ready else "unavailable", "sources": sources}
+        if cache_status is not None:
+            body["cache"] = cache_status()
+        return json_response(body, 200 if ready else 503)
 
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)

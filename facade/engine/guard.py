@@ -4,10 +4,12 @@
   deadline comes first.
 - **Circuit breaker**: after `failure_threshold` failures in a row the source is skipped for
   `cooldown` seconds (calls fail at once), then one probe call decides.
-- **Cache**: answers are kept per source in a bounded TTL cache; identical concurrent calls
-  share one upstream call (coalescing); within `stale_if_error` after expiry a cached answer is
-  served when the source fails. Cache keys are keyed hashes: a BSN in a filter never sits in
-  memory as a key. A client's `Cache-Control: no-cache` skips reading the cache.
+- **Cache**: answers are kept per source in a cache store (`facade/cache/`: in the process, or
+  in Redis shared by every instance); identical concurrent calls share one upstream call
+  (coalescing, per instance); within `stale_if_error` after expiry a cached answer is served
+  when the source fails. Cache keys are keyed hashes: a BSN in a filter never sits in memory
+  as a key. A client's `Cache-Control: no-cache` skips reading the cache.
+- Every call and cache lookup is reported to the app's `SourceObserver` (metrics, traces).
 
 The guard is not an adapter: every call takes the request's `CallContext` (its deadline, whether
 to skip the cache, where to note the sources asked) next to the adapter's own arguments, so what
@@ -17,14 +19,11 @@ one request knows travels typed with its calls, and adapters never see it.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from cachetools import TTLCache
 
 from adapters.protocol import (
     Adapter,
@@ -35,11 +34,13 @@ from adapters.protocol import (
     SourceTimeout,
     SourceUnavailable,
 )
+from facade.cache import ABSENT as _ABSENT
+from facade.cache import CacheStore, MemoryStore
+from facade.cache.answers import AnswerCache
+from facade.observability.sources import NO_OBSERVER, SourceObserver
 from mapping.ki import KIObject, Partij
 
 log = logging.getLogger("facade.guard")
-
-_ABSENT = object()
 
 
 @dataclass
@@ -112,17 +113,25 @@ class Breaker:
 class GuardedAdapter:
     """Wraps one source's adapter; the engine only ever talks to this wrapper."""
 
-    def __init__(self, name: str, inner: Adapter, policy: SourcePolicy, key_secret: bytes):
+    def __init__(
+        self,
+        name: str,
+        inner: Adapter,
+        policy: SourcePolicy,
+        key_secret: bytes,
+        store: CacheStore | None = None,
+        observer: SourceObserver = NO_OBSERVER,
+    ):
         self.name = name
         self.inner = inner
         self.resources: Mapping[str, ResourceSupport] = inner.resources
         """What the adapter declared, read once at start-up."""
         self.policy = policy
         self.breaker = Breaker(policy.failure_threshold, policy.cooldown)
-        self._key = hashlib.blake2b(key_secret, digest_size=32, person=b"facade-cache-v1").digest()
-        self._cache: TTLCache[bytes, tuple[float, Any]] = TTLCache(
-            maxsize=max(policy.cache_size, 1), ttl=policy.cache_ttl + policy.stale_if_error or 1e-9
-        )
+        retention = policy.cache_ttl + policy.stale_if_error
+        store = store or MemoryStore(policy.cache_size, retention)
+        self.cache = AnswerCache(name, store, policy.cache_ttl, policy.stale_if_error, key_secret, observer)
+        self.observer = observer
         self._in_flight: dict[bytes, asyncio.Future[Any]] = {}
         self.upstream_calls = 0
         self.last_error: str | None = None
@@ -139,7 +148,7 @@ class GuardedAdapter:
 
     async def list(self, context: CallContext, query: ListQuery) -> ListPage:
         context.asked.add(self.name)
-        key = self._fingerprint(
+        key = self.cache.key(
             "list",
             query.resource,
             sorted(query.filters.items(), key=lambda kv: kv[0]),
@@ -147,84 +156,74 @@ class GuardedAdapter:
             query.limit,
             sorted(query.expand),
         )
-        return await self._cached(context, key, lambda: self.inner.list(query))
+        return await self._cached(context, query.resource, key, lambda: self.inner.list(query))
 
     async def get_many(self, context: CallContext, resource: str, keys: Collection[str]) -> Mapping[str, KIObject]:
         context.asked.add(self.name)
         wanted = list(dict.fromkeys(keys))
+        cache_keys = {key: self.cache.key("obj", resource, key) for key in wanted}
+        lookup = await self.cache.lookup(resource, list(cache_keys.values()), context.bypass_cache)
         found: dict[str, KIObject] = {}
         missing = []
-        for key in wanted:
-            entry = None if context.bypass_cache else self._fresh(self._fingerprint("obj", resource, key))
+        for index, key in enumerate(wanted):
+            entry = lookup.fresh(index)
             if entry is None:
                 missing.append(key)
             elif entry is not _ABSENT:
                 found[key] = entry
         if missing:
-            batch_key = self._fingerprint("get", resource, sorted(missing))
+            batch_key = self.cache.key("get", resource, sorted(missing))
             try:
                 fetched = await self._cached(
-                    context, batch_key, lambda: self.inner.get_many(resource, missing), store=False
+                    context, resource, batch_key, lambda: self.inner.get_many(resource, missing), store=False
                 )
             except SourceError:
-                stale = {key: self._stale(self._fingerprint("obj", resource, key)) for key in missing}
+                stale = {key: lookup.stale(wanted.index(key)) for key in missing}
                 if any(value is None for value in stale.values()):
                     raise
                 log.warning("source %s failed: serving cached objects", self.name)
                 return {**found, **{k: v for k, v in stale.items() if v is not _ABSENT}}
+            answers = []
             for key in missing:
                 obj = fetched.get(key)
-                self._store(self._fingerprint("obj", resource, key), obj if obj is not None else _ABSENT)
+                answers.append((cache_keys[key], obj if obj is not None else _ABSENT))
                 if obj is not None:
                     found[key] = obj
+            await self.cache.store_answers(resource, answers, lookup)
         return found
 
     async def find_partijen(
         self, context: CallContext, identificatoren: Collection[tuple[str, str]]
     ) -> Sequence[Partij] | None:
         context.asked.add(self.name)
-        key = self._fingerprint("find", sorted(identificatoren))
-        return await self._cached(context, key, lambda: self.inner.find_partijen(identificatoren))
+        key = self.cache.key("find", sorted(identificatoren))
+        return await self._cached(context, "partijen", key, lambda: self.inner.find_partijen(identificatoren))
 
     async def aclose(self) -> None:
         await self.inner.aclose()
 
-    def invalidate(self) -> None:
-        """Forget every cached answer of this source (for writes, once they exist)."""
-        self._cache.clear()
+    async def invalidate(self, resource: str | None = None) -> None:
+        """Forget cached answers of one resource, or all of this source, in every instance (for writes)."""
+        await self.cache.invalidate(resource)
 
     # --- machinery -----------------------------------------------------------------------------
 
-    def _fingerprint(self, *parts: Any) -> bytes:
-        return hashlib.blake2b(repr(parts).encode(), key=self._key, digest_size=20).digest()
-
-    def _fresh(self, key: bytes) -> Any | None:
-        entry = self._cache.get(key)
-        if entry is None or time.monotonic() - entry[0] > self.policy.cache_ttl:
-            return None
-        return entry[1]
-
-    def _stale(self, key: bytes) -> Any | None:
-        entry = self._cache.get(key)
-        return None if entry is None else entry[1]
-
-    def _store(self, key: bytes, value: Any) -> None:
-        if self.policy.cache_ttl > 0:
-            self._cache[key] = (time.monotonic(), value)
-
     async def _cached(
-        self, context: CallContext, key: bytes, call: Callable[[], Awaitable[Any]], store: bool = True
+        self, context: CallContext, resource: str, key: bytes, call: Callable[[], Awaitable[Any]], store: bool = True
     ) -> Any:
-        if not context.bypass_cache and (hit := self._fresh(key)) is not None:
-            return hit
         if (pending := self._in_flight.get(key)) is not None:
+            return await asyncio.shield(pending)
+        lookup = await self.cache.lookup(resource, [key] if store else [], context.bypass_cache)
+        if store and (hit := lookup.fresh()) is not None:
+            return hit
+        if (pending := self._in_flight.get(key)) is not None:  # started while the cache was read
             return await asyncio.shield(pending)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
             value = await self._call(context, call)
         except SourceError as exc:
-            stale = self._stale(key)
+            stale = lookup.stale() if store else None
             if stale is not None and stale is not _ABSENT:
                 log.warning("source %s failed (%s): serving a cached answer", self.name, exc.reason)
                 future.set_result(stale)
@@ -234,12 +233,16 @@ class GuardedAdapter:
             raise
         finally:
             self._in_flight.pop(key, None)
-        if store:
-            self._store(key, value)
         future.set_result(value)
+        if store:
+            await self.cache.store_answers(resource, [(key, value)], lookup)
         return value
 
     async def _call(self, context: CallContext, call: Callable[[], Awaitable[Any]]) -> Any:
+        with self.observer.call(self.name):
+            return await self._call_guarded(context, call)
+
+    async def _call_guarded(self, context: CallContext, call: Callable[[], Awaitable[Any]]) -> Any:
         if not self.breaker.admit():
             raise BreakerOpen(f"{self.name}: skipped while its circuit breaker is open")
         timeout = self.policy.timeout

@@ -48,6 +48,8 @@ class FaultyUpstream:
         self.delay = 2.0
         self.requests = 0
         self.base = ""
+        self.headers_seen: list[dict[str, str]] = []
+        """The headers of every request, as received."""
 
     def records(self) -> list[dict]:
         good = _klantcontact(
@@ -62,6 +64,7 @@ class FaultyUpstream:
 
     async def klantcontacten(self, request: Request) -> Response:
         self.requests += 1
+        self.headers_seen.append(dict(request.headers))
         if self.mode == "slow":
             await asyncio.sleep(self.delay)
         if self.mode == "error" or (self.mode == "flap" and self.requests % 2 == 1):
@@ -84,6 +87,7 @@ class FaultyUpstream:
 
     async def empty(self, request: Request) -> Response:
         self.requests += 1
+        self.headers_seen.append(dict(request.headers))
         if self.mode in ("error", "slow"):
             return await self.klantcontacten(request)
         return JSONResponse(
