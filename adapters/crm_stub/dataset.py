@@ -227,11 +227,10 @@ def check_customer(c: Customer, customers: Mapping[str, Customer], categories: s
     where = f"customer {c.number}"
     _check(bool(CUSTOMER_NUMBER.match(c.number)), where, "number must be 6 digits")
     _check(c.kind in ("person", "organisation", "contact_person"), where, "unknown kind")
+    # names are optional: a customer may be known by an identifier only (registered without consent)
     if c.kind == "organisation":
-        _check(bool(c.org_name), where, "an organisation needs org_name")
         _check(not c.bsn, where, "an organisation has no BSN")
     else:
-        _check(bool(c.last_name), where, "a person needs last_name")
         _check(not (c.kvk or c.rsin or c.vestigingsnummer), where, "a person has no KvK, RSIN or vestigingsnummer")
     if c.kind == "contact_person":
         _check(not c.bsn, where, "a contact person has no identifiers")
