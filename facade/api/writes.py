@@ -33,7 +33,7 @@ from facade.engine.render import Renderer
 from facade.engine.write_rules import apply, with_current_codes
 from facade.engine.writes import MAAK_PARTS, Writer, Written
 from facade.errors import InvalidParam, ProblemError, not_found, validation_error
-from mapping.contract import MAAK_KLANTCONTACT, RESOURCES, ResourceDef
+from mapping.contract import API_PREFIX, MAAK_KLANTCONTACT, RESOURCES, ResourceDef
 
 MAX_BODY_BYTES = 64 * 1024
 MAAK_RESOURCES = dict(zip(MAAK_PARTS, ("klantcontacten", "betrokkenen", "onderwerpobjecten"), strict=True))
@@ -203,6 +203,8 @@ class WriteApi:
         try:
             rendered = await run()
         except ProblemError as problem:
+            for left in problem.extra.get("remaining", ()):  # what an incomplete write left, with its URL
+                left["url"] = f"{call.base_url}{API_PREFIX}/{left['resource']}/{left['uuid']}" if left["uuid"] else None
             self._log(call, set(), problem.status)
             raise
         self._log(call, bsns_in(rendered), status)
