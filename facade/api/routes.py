@@ -20,6 +20,7 @@ from facade.api.writes import WriteApi
 from facade.config import Settings
 from facade.engine.core import Engine
 from facade.engine.writes import Writer
+from facade.errors import ProblemError
 from mapping.contract import API_PREFIX, MAAK_KLANTCONTACT, RESOURCES, ResourceDef
 
 
@@ -45,6 +46,18 @@ def add_api_routes(app: FastAPI, api: Api, writes: WriteApi) -> None:
         add(f"{API_PREFIX}/{resource.name}/{{uuid}}", detail_endpoint, on_detail)
     if "create" in writes.writer.operations("klantcontacten"):
         add(f"{API_PREFIX}/{MAAK_KLANTCONTACT}", writes.maak_klantcontact, ["POST"])
+    else:  # the API root lists it, as Open Klant's does: it exists, and takes nothing here
+        add(f"{API_PREFIX}/{MAAK_KLANTCONTACT}", _nothing_routed, ["GET", "POST", "PUT", "PATCH", "DELETE"])
+
+
+async def _nothing_routed(request: Request) -> Response:
+    raise ProblemError(
+        405,
+        "method_not_allowed",
+        "Methode niet toegestaan.",
+        "Geen bron van deze façade legt klantcontacten vast.",
+        headers={"Allow": ""},
+    )
 
 
 def _endpoints(api: Api, writes: WriteApi, resource: ResourceDef):
