@@ -14,7 +14,7 @@ from starlette.responses import Response
 from adapters.registry import InvalidAdapterSettings, UnknownAdapterKind, create_adapter
 from facade.api.bodies import BodySchemas
 from facade.api.handlers import Api, route_of
-from facade.api.idempotency import IdempotencyKeys
+from facade.api.idempotency import IdempotencyKeys, SharedSlots
 from facade.api.observe import RequestObserver, add_metrics_route
 from facade.api.openapi import contract_document
 from facade.api.problems import problem_for_status, problem_response
@@ -111,7 +111,10 @@ def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracin
     api = Api(settings, engine)
     writer = build_writer(settings, engine)
     secret = settings.identity_secret.get_secret_value().encode()
-    keys = IdempotencyKeys(secret, settings.idempotency.ttl, settings.idempotency.max_keys)
+    shared = SharedSlots(cache, settings.idempotency.ttl, settings.request_deadline) if cache is not None else None
+    keys = IdempotencyKeys(
+        secret, settings.idempotency.ttl, settings.idempotency.max_keys, shared, settings.request_deadline
+    )
     writes = WriteApi(api, writer, BodySchemas(contract_document()), keys)
     observe = RequestObserver(metrics, tracing, api.base_urls.from_trusted_proxy)
     metrics.watch_breakers(lambda: {source.name: source.guard.breaker.state for source in engine.sources})

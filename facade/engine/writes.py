@@ -343,9 +343,8 @@ class Writer:
             if copies:
                 await self._copy(request, copies, steps[0].source, compensation)
             for index, step in enumerate(steps):
-                if parent and index > 0:
-                    owner = "hadKlantcontact" if step.resource == "betrokkenen" else "klantcontact"
-                    step.values[owner] = Ref(made[0].obj.key)
+                if parent and index > 0:  # hangs under the first object made (its first owner field)
+                    step.values[WRITES[step.resource].owners[0]] = Ref(made[0].obj.key)
                 values = _resolved(step.values)
                 try:
                     obj = await _write(
@@ -666,8 +665,6 @@ def _empty(value: Any) -> bool:
 
 def _same(value: Any, stored: Any) -> bool:
     """Is a body value what the object holds now (a client resending what it read)?"""
-    if isinstance(value, Ref | _Pending):
-        return False
     if isinstance(value, dict):
         if not isinstance(stored, dict):
             return False
