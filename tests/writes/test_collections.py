@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from tests.support.contract import assert_valid
 from tests.writes.support import client, facade_over, fresh_bsn, ref, register
 
 TARGETS = ("crm", "ki")
@@ -331,6 +332,7 @@ async def test_create_read_update_delete(servers, target, collection):
         response = await c.post(collection, json=case.create)
         assert response.status_code == 201, response.text
         obj = response.json()
+        assert_valid(obj, f"/{collection}", "post", "201")  # as the contract answers a create
         assert response.headers["Location"] == obj["url"]
         if case.proof is not None:  # it went to the source the façade routes it to, and only there
             assert await in_upstream(servers, collection, case.proof) == (target == "ki")
@@ -351,10 +353,12 @@ async def test_create_read_update_delete(servers, target, collection):
             put = await c.put(obj["url"], json=case.put)
             assert put.status_code == 200, put.text
             assert put.json()["uuid"] == obj["uuid"] and case.changed(put.json()), put.text
+            assert_valid(put.json(), f"/{collection}/{{uuid}}", "put")
             assert case.changed((await c.get(obj["url"])).json())
             patch = await c.patch(obj["url"], json=case.patch)
             assert patch.status_code == 200, patch.text
             assert case.patched(patch.json()), patch.text
+            assert_valid(patch.json(), f"/{collection}/{{uuid}}", "patch")
             assert (await c.get(obj["url"])).json() == patch.json()
 
         deleted = await c.delete(obj["url"])

@@ -19,6 +19,7 @@ from adapters.crm_stub.crm import Crm
 from adapters.protocol import IncompleteWrite, Leftover, SourceUnavailable, WriteValues
 from adapters.writes import Compensation
 from tests.conftest import TOKEN, app_over, client_for
+from tests.support.contract import assert_valid
 
 API = "/klantinteracties/api/v1"
 HENK_BSN = "999993653"
@@ -74,6 +75,7 @@ async def test_maak_klantcontact_is_three_steps_in_the_klantcontacts_source():
         assert made.status_code == 201, made.text
         assert "Location" not in made.headers  # as Open Klant
         body = made.json()
+        assert_valid(body, "/maak-klantcontact", "post", "201")
         assert body["klantcontact"]["hadBetrokkenen"] == [{k: body["betrokkene"][k] for k in ("uuid", "url")}]
         assert body["klantcontact"]["gingOverOnderwerpobjecten"][0]["uuid"] == body["onderwerpobject"]["uuid"]
         only_klantcontact = await c.post(f"{API}/maak-klantcontact", json={"klantcontact": MAAK["klantcontact"]})
