@@ -25,24 +25,28 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_open_klant_client_journeys(tmp_path):
+def run_client(script: Path, bsn: str, permissions: dict, tmp_path: Path) -> dict:
+    """Run a journeys script in the client's venv against the demo CRM; what it printed."""
     config = {
         "identity_secret": {"env": "T_IDENTITY"},
-        "clients": [{"name": "open-klant-client", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True}}],
+        "clients": [{"name": "open-klant-client", "token": {"env": "T_TOKEN"}, "permissions": permissions}],
         "processing_log": {"sink": "stdout", "key": {"env": "T_IDENTITY"}},
         "sources": [{"name": "crm", "kind": "crm_stub"}],
     }
     with running_facade(config, {"T_IDENTITY": IDENTITY_SECRET, "T_TOKEN": TOKEN}, tmp_path) as base:
-        api = f"{base}/klantinteracties/api/v1"
         completed = subprocess.run(
-            [str(CLIENT_PYTHON), str(JOURNEYS), api, TOKEN, HENK_BSN],
+            [str(CLIENT_PYTHON), str(script), f"{base}/klantinteracties/api/v1", TOKEN, bsn],
             capture_output=True,
             text=True,
             timeout=120,
             check=False,
         )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    seen = json.loads(completed.stdout)
+    return json.loads(completed.stdout)
+
+
+def test_open_klant_client_journeys(tmp_path):
+    seen = run_client(JOURNEYS, HENK_BSN, {"bsn": True}, tmp_path)
     assert seen["partij_count"] == 1
     assert seen["detail_uuid"] == seen["partij_uuid"]
     assert seen["addresses"], "Henk has digital addresses in the demo"
@@ -56,24 +60,7 @@ def test_open_klant_client_journeys(tmp_path):
 
 def test_open_klant_client_create_calls(tmp_path):
     """0.8.0's create calls against the demo CRM, each followed by the reads the client then does."""
-    config = {
-        "identity_secret": {"env": "T_IDENTITY"},
-        "clients": [
-            {"name": "open-klant-client", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True, "write": "*"}}
-        ],
-        "processing_log": {"sink": "stdout", "key": {"env": "T_IDENTITY"}},
-        "sources": [{"name": "crm", "kind": "crm_stub"}],
-    }
-    with running_facade(config, {"T_IDENTITY": IDENTITY_SECRET, "T_TOKEN": TOKEN}, tmp_path) as base:
-        completed = subprocess.run(
-            [str(CLIENT_PYTHON), str(WRITES), f"{base}/klantinteracties/api/v1", TOKEN, NEW_BSN],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    seen = json.loads(completed.stdout)
+    seen = run_client(WRITES, NEW_BSN, {"bsn": True, "write": "*"}, tmp_path)
     assert seen["persoon"]["found"] == [seen["persoon"]["uuid"]] and seen["persoon"]["naam"] == "Tess Gamble"
     assert seen["kvk"] == "69599084" and seen["werkteVoorPartij"] is True
     assert seen["adres"] == {
