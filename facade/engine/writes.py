@@ -65,6 +65,9 @@ class Written:
     items: dict[str, Item | None] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
     """BSNs of the partijen the write referred to or changed (for the processing log)."""
+    may_copy: bool = True
+    """May the write create a partij known only elsewhere in its target source (the client may
+    write partijen)?"""
 
 
 @dataclass
@@ -261,6 +264,14 @@ class Writer:
             if local is not None:
                 put(Ref(local))
             elif self._copyable(node, target):
+                if not written.may_copy:
+                    raise ProblemError(
+                        403,
+                        "permission_denied",
+                        "U heeft geen toestemming om deze actie uit te voeren.",
+                        f"De partij van '{prefix + name}' staat alleen in een andere bron; haar daar vastleggen "
+                        "vraagt de toestemming om 'partijen' te wijzigen.",
+                    )
                 pending = next((p for p in copies if p.node is node), None)
                 if pending is None:
                     pending = _Pending(node, prefix + name)

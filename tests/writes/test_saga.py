@@ -149,6 +149,21 @@ async def test_the_copied_partij_is_undone_when_the_write_fails():
         assert await crm.crm.customers_by_identifiers([("bsn", ONLY_IN_SECOND)]) == []
 
 
+async def test_copying_the_partij_needs_the_permission_to_write_partijen():
+    crm, second = Faulty(), Faulty(dataset.BUNDLED / "second.json")
+    writes = ["klantcontacten", "betrokkenen", "onderwerpobjecten"]
+    clients = [{"name": "forms", "token": SecretStr(TOKEN), "permissions": {"bsn": True, "write": writes}}]
+    app = app_over([("crm", crm), ("second", second)], clients=clients, write_targets={"klantcontacten": "crm"})
+    async with client_for(app) as c:
+        lookup = {"partijIdentificator__codeSoortObjectId": "bsn", "partijIdentificator__objectId": ONLY_IN_SECOND}
+        partij = (await c.get(f"{API}/partijen", params=lookup)).json()["results"][0]
+        before = (len(crm.crm._customers), contact_count(crm))
+        betrokkene = {**MAAK["betrokkene"], "wasPartij": {"uuid": partij["uuid"]}}
+        refused = await c.post(f"{API}/maak-klantcontact", json={**MAAK, "betrokkene": betrokkene})
+        assert refused.status_code == 403 and "'partijen'" in refused.json()["detail"]
+        assert (len(crm.crm._customers), contact_count(crm)) == before
+
+
 async def test_a_reference_into_another_source_is_refused_naming_the_field():
     crm, second = Faulty(), Faulty(dataset.BUNDLED / "second.json")
     async with client_for(writer_app([("crm", crm), ("second", second)], write_targets={"klantcontacten": "crm"})) as c:
