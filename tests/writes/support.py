@@ -16,29 +16,19 @@ from pathlib import Path
 import httpx
 
 from mapping.codes import eleven_test
-from mapping.contract import API_PREFIX, RESOURCES
+from mapping.contract import API_PREFIX
 from tests.conftest import IDENTITY_SECRET, PROCESSING_LOG_KEY, TOKEN
 from tests.support.server import running_facade
 
-READER_TOKEN = "reader-token-0123456789"
-ENV = {
-    "T_IDENTITY": IDENTITY_SECRET,
-    "T_TOKEN": TOKEN,
-    "T_READER": READER_TOKEN,
-    "T_UPSTREAM": TOKEN,
-    "T_LOG_KEY": PROCESSING_LOG_KEY,
-}
+ENV = {"T_IDENTITY": IDENTITY_SECRET, "T_TOKEN": TOKEN, "T_UPSTREAM": TOKEN, "T_LOG_KEY": PROCESSING_LOG_KEY}
 OWNERLESS = ("klantcontacten", "partijen", "actoren", "categorieen", "partij-identificatoren", "digitaleadressen")
 
 
 def facade_config(sources: list[dict], write_targets: dict[str, str] | None = None, **extra) -> dict:
-    """A façade with a writing client (`TOKEN`, every collection, BSNs) and a read-only one."""
+    """A façade with a writing client (`TOKEN`: every collection, BSNs)."""
     return {
         "identity_secret": {"env": "T_IDENTITY"},
-        "clients": [
-            {"name": "writer", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True, "write": "*"}},
-            {"name": "reader", "token": {"env": "T_READER"}, "permissions": {"bsn": True}},
-        ],
+        "clients": [{"name": "writer", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True, "write": "*"}}],
         "processing_log": {"sink": "stdout", "key": {"env": "T_LOG_KEY"}},
         "sources": sources,
         "write_targets": write_targets or {},
@@ -89,11 +79,3 @@ def fresh_bsn() -> str:
 
 def ref(obj: dict) -> dict:
     return {"uuid": obj["uuid"]}
-
-
-def source_of(obj_url: str) -> str:
-    """The collection a façade URL names."""
-    path = obj_url.split(API_PREFIX, 1)[1].strip("/")
-    collection = path.split("/")[0]
-    assert collection in RESOURCES
-    return collection
