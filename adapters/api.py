@@ -13,7 +13,10 @@ An adapter package imports from here only (docs/adapters.md walks through one)::
 - settings: `AdapterSettings`, the base of every kind's settings model, and its field types
   `Secret` (`{env: NAME}` / `{file: PATH}`), `BaseUrl` and `ConfigPath`;
 - HTTP tooling: `UpstreamClient`, `UpstreamSettings`, `NotFoundUpstream`, `AuthHeaders`;
-- `build_or_skip`: build one mapped object, or skip the record with a warning that names no value.
+- `build_or_skip`: build one mapped object, or skip the record with a warning that names no value;
+- writes (1.1, optional): `WriteSupport` (declared per resource), `WriteValues`, the errors
+  `InvalidWrite` (with `FieldProblem`s), `ObjectGone` and `IncompleteWrite` (with `Leftover`s),
+  and `Compensation`, the undo log of a write that takes several upstream calls.
 
 Nothing else of this package, and nothing of `facade`, is public: it may change without notice.
 
@@ -30,9 +33,14 @@ from adapters.filters import IDENTIFIER_PARTS, QueryFilters
 from adapters.http import AuthHeaders, NotFoundUpstream, UpstreamClient, UpstreamSettings
 from adapters.protocol import (
     Adapter,
+    FieldProblem,
     FilterValue,
+    IncompleteWrite,
+    InvalidWrite,
+    Leftover,
     ListPage,
     ListQuery,
+    ObjectGone,
     Pushdown,
     ResourceSupport,
     SourceError,
@@ -40,14 +48,17 @@ from adapters.protocol import (
     SourceRejected,
     SourceTimeout,
     SourceUnavailable,
+    WriteSupport,
+    WriteValues,
 )
 from adapters.records import build_or_skip
 from adapters.settings import AdapterSettings, BaseUrl, ConfigPath, Secret
+from adapters.writes import Compensation
 from mapping import ki
 from mapping.keys import KeyFormat, TextKey, UuidKey
 from mapping.ki import Unmappable
 
-ADAPTER_API_VERSION = "1.0"
+ADAPTER_API_VERSION = "1.1"
 """The version of this module's promises: a change that breaks adapters bumps the major."""
 
 __all__ = [
@@ -57,12 +68,18 @@ __all__ = [
     "AdapterSettings",
     "AuthHeaders",
     "BaseUrl",
+    "Compensation",
     "ConfigPath",
+    "FieldProblem",
     "FilterValue",
+    "IncompleteWrite",
+    "InvalidWrite",
     "KeyFormat",
+    "Leftover",
     "ListPage",
     "ListQuery",
     "NotFoundUpstream",
+    "ObjectGone",
     "Pushdown",
     "QueryFilters",
     "ResourceSupport",
@@ -77,6 +94,8 @@ __all__ = [
     "UpstreamClient",
     "UpstreamSettings",
     "UuidKey",
+    "WriteSupport",
+    "WriteValues",
     "build_or_skip",
     "ki",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
@@ -21,7 +22,16 @@ from typing import Any
 import httpx
 import orjson
 
-from adapters.protocol import SourceError, SourceGarbage, SourceRejected, SourceTimeout, SourceUnavailable
+from adapters.protocol import (
+    FieldProblem,
+    InvalidWrite,
+    ObjectGone,
+    SourceError,
+    SourceGarbage,
+    SourceRejected,
+    SourceTimeout,
+    SourceUnavailable,
+)
 from adapters.request_context import UpstreamExchange, upstream_headers, upstream_span, upstream_watcher
 
 log = logging.getLogger("adapters.http")
@@ -117,6 +127,48 @@ class UpstreamClient:
             return self._decode(response, path)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def send_json(self, method: str, path: str, body: Any = None) -> Any:
+        """POST, PUT, PATCH or DELETE `path` with a JSON body; the decoded answer (None if empty).
+
+        Never retried: the upstream may have written before the answer was lost. A 400 with a
+        Problem JSON body becomes `InvalidWrite` naming its fields (reasons cleared of quoted
+        values and long numbers: they may echo a BSN), and so does a 405 (the upstream does not
+        take this write); a 404 becomes `ObjectGone`.
+        """
+        if "://" in path or path.startswith("/"):
+            raise ValueError("upstream paths are relative to the configured base URL")
+        headers = {**upstream_headers(), "Content-Type": "application/json"}
+        if self._auth is not None:
+            headers.update(self._auth())
+        content = orjson.dumps(body) if body is not None else None
+        span = upstream_span.get()
+        with span(self.source, self._api) if span is not None else nullcontext(_no_recorder) as record:
+            self.requests += 1
+            started = time.perf_counter()
+            try:
+                response = await self._client.request(method, path, content=content, headers=headers)
+            except httpx.TimeoutException as exc:
+                self._tell_watcher(None, None, started)
+                record(None)
+                raise SourceTimeout(f"{self.source}: no answer in time") from exc
+            except httpx.TransportError as exc:
+                self._tell_watcher(None, None, started)
+                record(None)
+                raise SourceUnavailable(f"{self.source}: {type(exc).__name__}") from exc
+            self._tell_watcher(response.status_code, response.headers.get("api-version"), started)
+            record(response.status_code)
+        where = f"{self.source}: {method} {path.split('?')[0]} answered {response.status_code}"
+        if response.status_code == 400 and (problems := _invalid_params(response)):
+            raise InvalidWrite(*problems)
+        if response.status_code == 404:
+            raise ObjectGone(where)
+        if response.status_code == 405:
+            reason = "De bron van dit object staat deze wijziging niet toe."
+            raise InvalidWrite(FieldProblem("nonFieldErrors", "method_not_allowed", reason))
+        if response.status_code == 204 or (response.is_success and not response.content):
+            return None
+        return self._decode(response, path)
+
     def _tell_watcher(self, status: int | None, api_version: str | None, started: float) -> None:
         if (watcher := upstream_watcher.get()) is not None:
             seconds = time.perf_counter() - started
@@ -156,6 +208,25 @@ class NotFoundUpstream(SourceError):
     """A 404 for a single object: adapters usually turn it into 'absent', not a failure."""
 
     reason = "not-found"
+
+
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|«[^»]*»")
+_NUMBER = re.compile(r"[0-9]{5,}")
+
+
+def _invalid_params(response: httpx.Response) -> list[FieldProblem]:
+    """The `invalidParams` of a Problem JSON 400, with reasons that quote no value."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return []
+    entries = body.get("invalidParams") if isinstance(body, dict) else None
+    problems = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            reason = _NUMBER.sub("…", _QUOTED.sub("…", str(entry.get("reason", ""))))[:500]
+            problems.append(FieldProblem(entry["name"][:200], str(entry.get("code", "invalid"))[:60], reason))
+    return problems
 
 
 def _problem_code(response: httpx.Response) -> str:

@@ -46,6 +46,28 @@ Filter values the engine passes in ``ListQuery.filters``, by the contract's para
 
 Errors: raise one of the ``SourceError`` subclasses below; anything else raised by an adapter
 is treated as ``SourceUnavailable``.
+
+Writes (optional, API 1.1): an adapter that can write declares it per resource in
+``ResourceSupport.writes`` (which operations, which fields) and implements ``create``, ``update``
+and ``delete``. The engine routes a write to the source that owns the object, refuses what no
+source declared, validates the body against the contract and hands the adapter plain values
+(``WriteValues``) with references already translated into this source's keys:
+
+- only fields the client sent, by the contract's names, read-only and unknown ones left out, and
+  only fields the resource declares writable (an empty value for any other is dropped, a value
+  equal to the stored one on an update too; anything else is refused before the adapter is asked);
+- text, ``bool``, ``int`` and ``None`` as they are; dates as ``datetime.date``, date-times as aware
+  ``datetime.datetime``;
+- a reference as ``ki.Ref(key)`` of *this* source (or ``None``), a list of references as a list;
+- a value group (an address, a name, an identificator, ``partijIdentificatie``,
+  ``actorIdentificatie``) as a dict of the parts sent: a group replaces the whole group, parts
+  not sent are empty; inline ``partijIdentificatoren`` as a list of such dicts;
+- internetaken: always ``toegewezenAanActoren`` (the older single ``toegewezenAanActor`` is
+  folded into it); identificator codes in their current spelling (``inp`` -> ``natuurlijk_persoon``).
+
+A write that takes several upstream calls undoes the done ones when a later one fails
+(``adapters.writes.Compensation``) and raises ``IncompleteWrite`` naming what remains when an undo
+fails too: a write is done, undone, or reported exactly.
 """
 
 from __future__ import annotations
@@ -55,11 +77,14 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from mapping.keys import KeyFormat, TextKey
 from mapping.ki import KIObject, Partij
 
 FilterValue = str | bool | dt.date | dt.datetime | frozenset[str]
+WriteValues = Mapping[str, Any]
+"""The fields of one write, as described in this module's docstring."""
 
 
 class Pushdown(enum.Enum):
@@ -67,6 +92,25 @@ class Pushdown(enum.Enum):
     """The application applies the filter exactly: its counts and offsets can be trusted."""
     LOOSE = "loose"
     """The application narrows by the filter but may return extra records (or ignores it)."""
+
+
+WriteOperation = Literal["create", "update", "delete"]
+
+
+@dataclass(frozen=True)
+class WriteSupport:
+    """Which writes an adapter takes for one resource: nothing by default (read-only)."""
+
+    create: bool = False
+    update: bool = False
+    delete: bool = False
+    fields: frozenset[str] | None = None
+    """Top-level contract fields the application can hold on create and update; None: every
+    writable field of the contract. A value the application cannot hold within a field (one
+    e-mail address too many) is refused by the adapter with `InvalidWrite`."""
+
+    def allows(self, operation: WriteOperation) -> bool:
+        return bool(getattr(self, operation))
 
 
 @dataclass(frozen=True)
@@ -82,6 +126,8 @@ class ResourceSupport:
     all matching records and sorts them. For other resources any stable order is fine."""
     max_page: int = 500
     """The largest `limit` the adapter answers in one call."""
+    writes: WriteSupport = WriteSupport()
+    """Which writes the application takes for this resource; nothing by default (read-only)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +179,57 @@ class SourceGarbage(SourceError):
     reason = "invalid-response"
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One refused field of a write: the contract's dotted field name, a code, a reason in Dutch.
+    Neither may quote the value (it can be a BSN)."""
+
+    field: str
+    code: str
+    reason: str
+
+
+class InvalidWrite(SourceRejected):
+    """The application refuses the values of a write: the client gets a 400 naming each field.
+
+    Not a failure of the source: it does not count towards its circuit breaker.
+    """
+
+    reason = "invalid-write"
+
+    def __init__(self, *problems: FieldProblem):
+        super().__init__("; ".join(f"{p.field}: {p.code}" for p in problems) or "refused")
+        self.problems = problems
+
+
+class ObjectGone(SourceError):
+    """The object to update or delete does not exist (any more): a 404 for the client."""
+
+    reason = "not-found"
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """An object a failed write could not undo: its resource and key, and where it lives."""
+
+    resource: str
+    key: str
+    where: str = ""
+    """The source's name, filled in by the engine."""
+
+
+class IncompleteWrite(SourceError):
+    """A write of several upstream calls failed halfway and could not undo all of them: `remaining`
+    names exactly what stays behind. The engine reports it to the client and the log."""
+
+    reason = "incomplete-write"
+
+    def __init__(self, cause: str, remaining: Sequence[Leftover]):
+        super().__init__(f"incomplete write ({cause}): {len(remaining)} object(s) remain")
+        self.cause = cause
+        self.remaining = tuple(remaining)
+
+
 class Adapter(ABC):
     """Base class of every adapter. Subclasses set `resources` and implement the two reads.
 
@@ -158,6 +255,25 @@ class Adapter(ABC):
         calls `list` once per identificator.
         """
         return None
+
+    async def create(self, resource: str, values: WriteValues) -> KIObject:
+        """Create one object of `resource` (declared `writes.create`); return it as now stored.
+
+        Raise `InvalidWrite` for values the application refuses (a 400 naming the fields).
+        """
+        raise NotImplementedError(f"{type(self).__name__} declares no creates of {resource}")
+
+    async def update(self, resource: str, key: str, values: WriteValues) -> KIObject:
+        """Set the given fields of one object (declared `writes.update`); return it as now stored.
+
+        `values` holds only the fields to change (a PUT's required fields are checked by the
+        engine). Raise `ObjectGone` when the object does not exist, `InvalidWrite` for refused values.
+        """
+        raise NotImplementedError(f"{type(self).__name__} declares no updates of {resource}")
+
+    async def delete(self, resource: str, key: str) -> None:
+        """Delete one object (declared `writes.delete`); raise `ObjectGone` when it does not exist."""
+        raise NotImplementedError(f"{type(self).__name__} declares no deletes of {resource}")
 
     async def aclose(self) -> None:  # noqa: B027  # optional hook, a no-op unless overridden
         """Release connections; called once when the façade stops."""

@@ -52,13 +52,14 @@ def _validate(config_path: str, probe: bool = False) -> int | None:
     """
     import asyncio
 
-    from facade.api.app import build_engine
+    from facade.api.app import build_engine, build_writer
     from facade.config import ConfigError, load_settings
     from facade.probe import probe_sources
 
     try:
         settings = load_settings(config_path)
         engine = build_engine(settings)
+        build_writer(settings, engine)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

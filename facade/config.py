@@ -48,10 +48,12 @@ class Permissions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     read: list[str] | Literal["*"] = "*"
     """The collections this client may read (`*`: all)."""
+    write: list[str] | Literal["*"] = Field(default_factory=list)
+    """The collections this client may create, change and delete objects of (`*`: all); none by default."""
     bsn: bool = False
     """May search by BSN and see BSN values; without it BSN filters are refused and BSNs withheld."""
 
-    @field_validator("read")
+    @field_validator("read", "write")
     @classmethod
     def _known(cls, value):
         if value != "*":
@@ -62,6 +64,9 @@ class Permissions(BaseModel):
 
     def may_read(self, resource: str) -> bool:
         return self.read == "*" or resource in self.read
+
+    def may_write(self, resource: str) -> bool:
+        return self.write == "*" or resource in self.write
 
 
 class ClientConfig(BaseModel):
@@ -180,6 +185,15 @@ class TracingConfig(BaseModel):
         return value
 
 
+class IdempotencyConfig(BaseModel):
+    """How long and how many `Idempotency-Key`s of POSTs are remembered (per instance)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ttl: float = Field(default=24 * 3600, gt=0, le=7 * 24 * 3600)
+    """Seconds a key is remembered after its first successful use."""
+    max_keys: int = Field(default=10_000, ge=1, le=1_000_000)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -200,6 +214,10 @@ class Settings(BaseModel):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     tracing: TracingConfig | None = None
+    write_targets: dict[str, str] = Field(default_factory=dict)
+    """Per collection, the source that new objects without an owner go to (default: the first
+    source that takes them)."""
+    idempotency: IdempotencyConfig = Field(default_factory=IdempotencyConfig)
     _config_dir: Path | None = PrivateAttr(default=None)
 
     @property
@@ -234,6 +252,18 @@ class Settings(BaseModel):
     def _bsn_needs_a_log(self) -> Settings:
         if self.processing_log is None and any(c.permissions.bsn for c in self.clients):
             raise ValueError("clients with the 'bsn' permission need a 'processing_log'")
+        if self.processing_log is None and any(c.permissions.write for c in self.clients):
+            raise ValueError("clients with a 'write' permission need a 'processing_log' (writes can touch a BSN)")
+        return self
+
+    @model_validator(mode="after")
+    def _known_write_targets(self) -> Settings:
+        names = {source.name for source in self.sources}
+        for collection, name in self.write_targets.items():
+            if collection not in RESOURCES:
+                raise ValueError(f"write_targets: unknown collection {collection}")
+            if name not in names:
+                raise ValueError(f"write_targets.{collection}: unknown source {name}")
         return self
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class ProblemError(Exception):
     detail: str = ""
     invalid_params: list[InvalidParam] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Members added to the body (e.g. `remaining` of an incomplete write); never a BSN."""
 
     @property
     def type_name(self) -> str:
@@ -35,7 +38,10 @@ _TYPE_NAMES = {
     404: "NotFound",
     405: "MethodNotAllowed",
     406: "NotAcceptable",
+    409: "Conflict",
     413: "RequestEntityTooLarge",
+    415: "UnsupportedMediaType",
+    422: "UnprocessableEntity",
     500: "APIException",
     502: "BadGateway",
     503: "ServiceUnavailable",

@@ -8,6 +8,7 @@ one, so reading an old code as the current one is safe for any record; writing t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,3 +36,27 @@ def objecttype_to_legacy(value: str) -> str:
 
 def soort_to_legacy(value: str) -> str:
     return _NEW_SOORT.get(value, value)
+
+
+# codeRegister -> codeObjecttype -> the codeSoortObjectId values it takes (as Open Klant enforces them)
+IDENTIFICATOR_CODES: dict[str, dict[str, tuple[str, ...]]] = {
+    "brp": {"natuurlijk_persoon": ("bsn",)},
+    "hr": {"niet_natuurlijk_persoon": ("rsin", "kvk_nummer"), "vestiging": ("vestigingsnummer",)},
+}
+_NUMBER_SHAPES = {"bsn": r"[0-9]{9}", "rsin": r"[0-9]{9}", "kvk_nummer": r"[0-9]{8}", "vestigingsnummer": r"[0-9]{12}"}
+
+
+def eleven_test(number: str) -> bool:
+    """The elfproef of a BSN or RSIN: 9 digits, weights 9..2 and -1, sum divisible by 11."""
+    if not re.fullmatch(r"[0-9]{9}", number):
+        return False
+    total = sum(int(d) * w for d, w in zip(number, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
+    return total % 11 == 0 and number != "000000000"
+
+
+def valid_number(soort: str, value: str) -> bool:
+    """Does `value` have the shape of a number of this kind (and pass the elfproef for BSN/RSIN)?"""
+    shape = _NUMBER_SHAPES.get(soort)
+    if shape is None or not re.fullmatch(shape, value):
+        return False
+    return soort not in ("bsn", "rsin") or eleven_test(value)

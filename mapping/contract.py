@@ -414,3 +414,75 @@ PAGE_SIZE_DEFAULT = 100
 PAGE_SIZE_MAX = 500
 API_VERSION = "0.9.0"
 API_PREFIX = "/klantinteracties/api/v1"
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteDef:
+    """What the contract's write bodies of one resource refer to."""
+
+    owners: tuple[str, ...] = ()
+    """Reference fields naming the object this one hangs under, in order: a create goes to the
+    source of the first one given (a betrokkene to its klantcontact's source). Without any, a
+    create goes to the collection's configured write target."""
+    references: dict[str, str] = field(default_factory=dict)
+    """Writable reference fields (dotted inside a value group or an inline list) -> the resource
+    they name. Lists of references are included."""
+
+
+MAAK_KLANTCONTACT = "maak-klantcontact"
+
+WRITES: dict[str, WriteDef] = {
+    "partijen": WriteDef(
+        references={
+            "digitaleAdressen": "digitaleadressen",
+            "voorkeursDigitaalAdres": "digitaleadressen",
+            "rekeningnummers": "rekeningnummers",
+            "voorkeursRekeningnummer": "rekeningnummers",
+            "partijIdentificatie.werkteVoorPartij": "partijen",
+            "partijIdentificatoren.subIdentificatorVan": "partij-identificatoren",
+        }
+    ),
+    "partij-identificatoren": WriteDef(
+        owners=("identificeerdePartij",),
+        references={"identificeerdePartij": "partijen", "subIdentificatorVan": "partij-identificatoren"},
+    ),
+    "vertegenwoordigingen": WriteDef(
+        owners=("vertegenwoordigendePartij",),
+        references={"vertegenwoordigendePartij": "partijen", "vertegenwoordigdePartij": "partijen"},
+    ),
+    "digitaleadressen": WriteDef(
+        # an address given at a contact belongs with that contact's betrokkene first
+        owners=("verstrektDoorBetrokkene", "verstrektDoorPartij"),
+        references={"verstrektDoorBetrokkene": "betrokkenen", "verstrektDoorPartij": "partijen"},
+    ),
+    "rekeningnummers": WriteDef(owners=("partij",), references={"partij": "partijen"}),
+    "klantcontacten": WriteDef(),
+    "betrokkenen": WriteDef(
+        owners=("hadKlantcontact",), references={"hadKlantcontact": "klantcontacten", "wasPartij": "partijen"}
+    ),
+    "onderwerpobjecten": WriteDef(
+        owners=("klantcontact", "wasKlantcontact"),
+        references={"klantcontact": "klantcontacten", "wasKlantcontact": "klantcontacten"},
+    ),
+    "bijlagen": WriteDef(
+        owners=("wasBijlageVanKlantcontact",), references={"wasBijlageVanKlantcontact": "klantcontacten"}
+    ),
+    "actoren": WriteDef(),
+    "actorklantcontacten": WriteDef(
+        owners=("klantcontact",), references={"klantcontact": "klantcontacten", "actor": "actoren"}
+    ),
+    "internetaken": WriteDef(
+        owners=("aanleidinggevendKlantcontact",),
+        references={
+            "aanleidinggevendKlantcontact": "klantcontacten",
+            "toegewezenAanActoren": "actoren",
+            "toegewezenAanActor": "actoren",
+        },
+    ),
+    "categorieen": WriteDef(),
+    "categorie-relaties": WriteDef(owners=("partij",), references={"partij": "partijen", "categorie": "categorieen"}),
+}
+"""Per resource: its owners and its writable references (a test compares them with the contract)."""

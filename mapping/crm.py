@@ -13,6 +13,7 @@ resource                   key                                 example
 partijen                   ``<customer>``                      ``100001``
 partij-identificatoren     ``<customer>:bsn|kvk|vtn|rsin``     ``100001:bsn``
 digitaleadressen           ``<customer>:email|phone|mobile``   ``100001:mobile``
+digitaleadressen (more)    ``<customer>:a<detail index>``      ``100001:a0``
 digitaleadressen (one-off) ``<contact>:<participant>:p|e``     ``500004:0:p``
 rekeningnummers            ``<customer>:i<index>``             ``100001:i0``
 categorie-relaties         ``<customer>:c<index>``             ``100001:c0``
@@ -21,6 +22,7 @@ klantcontacten             ``<contact>``                       ``500001``
 betrokkenen                ``<contact>:<participant index>``   ``500001:0``
 onderwerpobjecten          ``<contact>:z<case index>``         ``500002:z0``
 onderwerpobjecten          ``<contact>:prev`` (follows up)     ``500007:prev``
+onderwerpobjecten          ``<contact>:x<link index>``         ``500007:x0``
 bijlagen                   ``<contact>:d<document index>``     ``500003:d1``
 actoren                    ``<staff id>``                      ``E014``, ``D03``, ``SYS01``
 actorklantcontacten        ``<contact>:<staff id>``            ``500001:E014``
@@ -30,7 +32,8 @@ categorieen                ``<category id>``                   ``CAT01``
 
 The ``*_of`` functions list the parts of one native record as ``(key, build)`` pairs, so the
 adapter builds only the keys it needs and can skip one part that fails validation without
-losing its siblings.
+losing its siblings. A part's index is its row number in the record's sub-table: a removed row
+keeps its place (`rows`), so keys stay stable when an earlier part is removed.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from mapping.crm_records import (
     Address,
     Category,
     Contact,
+    ContactDetail,
     Customer,
     Department,
     Employee,
@@ -52,6 +56,7 @@ from mapping.crm_records import (
     Staff,
     SystemUser,
     Task,
+    rows,
 )
 from mapping.ki import (
     Actor,
@@ -100,6 +105,15 @@ KANAAL = {
 }
 CHANNEL_BY_KANAAL = {kanaal: channel for channel, kanaal in KANAAL.items()}
 
+
+def channel_of(kanaal: str) -> str | None:
+    """The CRM's channel for a kanaal: its code, or the kanaal's own name for a channel the CRM
+    has no code for; None for a name that is one of the codes (it would read back as another kanaal)."""
+    if kanaal in CHANNEL_BY_KANAAL:
+        return CHANNEL_BY_KANAAL[kanaal]
+    return None if kanaal in KANAAL else kanaal
+
+
 SOORT_PARTIJ = {"person": "persoon", "organisation": "organisatie", "contact_person": "contactpersoon"}
 KIND_BY_SOORT_PARTIJ = {soort: kind for kind, soort in SOORT_PARTIJ.items()}
 
@@ -119,6 +133,8 @@ IDENTIFIER_SUFFIX: dict[IdentifierKind, str] = {"bsn": "bsn", "kvk": "kvk", "ves
 
 ADDRESS_KINDS = ("email", "phone", "mobile")
 ADDRESS_SOORT = {"email": "email", "phone": "telefoonnummer", "mobile": "telefoonnummer"}
+DETAIL_SOORT = {"email": "email", "phone": "telefoonnummer", "other": "overig"}
+DETAIL_KIND_BY_SOORT = {soort: kind for kind, soort in DETAIL_SOORT.items()}
 ADDRESS_OMSCHRIJVING = {"email": "E-mail", "phone": "Telefoon", "mobile": "Mobiel"}
 # `referentie` names the CRM field, unique per partij and soort as Open Klant requires.
 ADDRESS_REFERENTIE = {"email": "email", "phone": "telefoon", "mobile": "mobiel"}
@@ -162,6 +178,10 @@ def adres_key(number: str, kind: str) -> str:
     return f"{number}:{kind}"
 
 
+def detail_key(number: str, index: int) -> str:
+    return f"{number}:a{index}"
+
+
 def los_adres_key(contact_id: str, index: int, kind: Literal["phone", "email"]) -> str:
     return f"{contact_id}:{index}:{ONE_OFF_SUFFIX[kind]}"
 
@@ -177,6 +197,8 @@ def item_key(item: Item) -> str:
         return identificator_key(n, kind)  # type: ignore[arg-type]
     if kind in ADDRESS_KINDS:
         return adres_key(n, kind)
+    if kind.startswith("detail_"):
+        return detail_key(n, i)
     if kind in ("participant_phone", "participant_email"):
         return los_adres_key(n, i, kind.removeprefix("participant_"))  # type: ignore[arg-type]
     keys = {
@@ -186,6 +208,8 @@ def item_key(item: Item) -> str:
         "participant": betrokkene_key(n, i),
         "case": f"{n}:z{i}",
         "follow_up": f"{n}:prev",
+        "link": f"{n}:x{i}",
+        "link_previous": f"{n}:x{i}",
         "document": f"{n}:d{i}",
         "handler": f"{n}:{item.target}",
     }
@@ -278,8 +302,11 @@ def partij_identificator(c: Customer, kind: IdentifierKind) -> PartijIdentificat
 
 
 def digitaal_adres(c: Customer, kind: str) -> DigitaalAdres:
-    """A contact field of the customer; the default per soort is the preferred one, else the landline."""
-    if kind == "email":
+    """A contact field of the customer; the default per soort is the preferred one, else the landline,
+    unless one of the customer's other details of that soort is its default."""
+    if any(d.default and DETAIL_SOORT[d.kind] == ADDRESS_SOORT[kind] for _, d in rows(c.contact_details)):
+        default = False
+    elif kind == "email":
         default = True
     elif kind == "phone":
         default = not (c.preferred_channel == "mobile" and c.mobile)
@@ -297,14 +324,35 @@ def digitaal_adres(c: Customer, kind: str) -> DigitaalAdres:
     )
 
 
+def detail_adres(c: Customer, index: int) -> DigitaalAdres:
+    """One of the customer's other contact details; one given at a contact belongs to that
+    contact's participant too."""
+    detail: ContactDetail = c.contact_details[index]  # type: ignore[assignment]
+    given_by = None
+    if detail.given_at is not None and detail.participant is not None:
+        given_by = Ref(betrokkene_key(detail.given_at, detail.participant))
+    return DigitaalAdres(
+        key=detail_key(c.number, index),
+        verstrektDoorPartij=Ref(c.number),
+        verstrektDoorBetrokkene=given_by,
+        adres=detail.value,
+        soortDigitaalAdres=DETAIL_SOORT[detail.kind],
+        isStandaardAdres=detail.default,
+        omschrijving=detail.label,
+        referentie=detail.reference,
+        verificatieDatum=detail.verified_on,
+    )
+
+
 def rekeningnummer(c: Customer, index: int) -> Rekeningnummer:
     account = c.bank_accounts[index]
+    assert account is not None
     return Rekeningnummer(key=f"{c.number}:i{index}", partij=Ref(c.number), iban=account.iban, bic=account.bic)
 
 
 def categorie_relatie(c: Customer, index: int, categories: Mapping[str, Category]) -> CategorieRelatie:
-    key, naam, start, end = _memberships(c, categories)[index]
-    category_id = c.categories[index].category
+    key, naam, start, end = next(m for i, m in _indexed_memberships(c, categories) if i == index)
+    category_id = c.categories[index].category  # type: ignore[union-attr]
     return CategorieRelatie(
         key=key,
         partij=Ref(c.number),
@@ -322,11 +370,15 @@ def vertegenwoordiging(c: Customer, represented: str) -> Vertegenwoordiging:
     )
 
 
-def _memberships(c: Customer, categories: Mapping[str, Category]) -> list[tuple]:
+def _indexed_memberships(c: Customer, categories: Mapping[str, Category]) -> list[tuple[int, tuple]]:
     return [
-        (f"{c.number}:c{i}", categories[m.category].name if m.category in categories else None, m.start, m.end)
-        for i, m in enumerate(c.categories)
+        (i, (f"{c.number}:c{i}", categories[m.category].name if m.category in categories else None, m.start, m.end))
+        for i, m in rows(c.categories)
     ]
+
+
+def _memberships(c: Customer, categories: Mapping[str, Category]) -> list[tuple]:
+    return [membership for _, membership in _indexed_memberships(c, categories)]
 
 
 def identificatoren_of(c: Customer) -> list[Lazy]:
@@ -334,15 +386,18 @@ def identificatoren_of(c: Customer) -> list[Lazy]:
 
 
 def adressen_of(c: Customer) -> list[Lazy]:
-    return [(adres_key(c.number, kind), partial(digitaal_adres, c, kind)) for kind in ADDRESS_KINDS if getattr(c, kind)]
+    fixed = [
+        (adres_key(c.number, kind), partial(digitaal_adres, c, kind)) for kind in ADDRESS_KINDS if getattr(c, kind)
+    ]
+    return fixed + [(detail_key(c.number, i), partial(detail_adres, c, i)) for i, _ in rows(c.contact_details)]
 
 
 def rekeningnummers_of(c: Customer) -> list[Lazy]:
-    return [(f"{c.number}:i{i}", partial(rekeningnummer, c, i)) for i in range(len(c.bank_accounts))]
+    return [(f"{c.number}:i{i}", partial(rekeningnummer, c, i)) for i, _ in rows(c.bank_accounts)]
 
 
 def categorie_relaties_of(c: Customer, categories: Mapping[str, Category]) -> list[Lazy]:
-    return [(f"{c.number}:c{i}", partial(categorie_relatie, c, i, categories)) for i in range(len(c.categories))]
+    return [(f"{c.number}:c{i}", partial(categorie_relatie, c, i, categories)) for i, _ in rows(c.categories)]
 
 
 def vertegenwoordigingen_of(c: Customer) -> list[Lazy]:
@@ -359,11 +414,11 @@ def klantcontact(contact: Contact, taken: Sequence[str], actoren: Sequence[Actor
         gingOverOnderwerpobjecten=[Ref(key) for key, _ in onderwerpobjecten_of(contact)],
         hadBetrokkenActoren=list(actoren),
         omvatteBijlagen=[Ref(key) for key, _ in bijlagen_of(contact)],
-        hadBetrokkenen=[Ref(betrokkene_key(contact.id, i)) for i in range(len(contact.participants))],
+        hadBetrokkenen=[Ref(betrokkene_key(contact.id, i)) for i, _ in rows(contact.participants)],
         leiddeTotInterneTaken=[Ref(task) for task in taken],
         nummer=contact.reference,
         referentienummer=contact.reference,
-        kanaal=KANAAL[contact.channel],
+        kanaal=KANAAL.get(contact.channel, contact.channel),
         onderwerp=contact.subject,
         # The CRM keeps unlimited notes; the contract allows 1000 characters.
         inhoud=contact.notes[:1000],
@@ -379,6 +434,7 @@ def klantcontact(contact: Contact, taken: Sequence[str], actoren: Sequence[Actor
 def betrokkene(contact: Contact, index: int, customer: Customer | None) -> Betrokkene:
     """Participant `index`; its name is the one given at the contact, else the customer's."""
     p = contact.participants[index]
+    assert p is not None
     if p.has_name:
         naam = contactnaam(p)
     elif customer is not None and customer.kind != "organisation":
@@ -390,7 +446,8 @@ def betrokkene(contact: Contact, index: int, customer: Customer | None) -> Betro
         key=betrokkene_key(contact.id, index),
         wasPartij=Ref(p.customer) if p.customer else None,
         hadKlantcontact=Ref(contact.id),
-        digitaleAdressen=[Ref(key) for key, _ in _los_adressen(contact, index)],
+        digitaleAdressen=[Ref(key) for key, _ in _los_adressen(contact, index)]
+        + [Ref(key) for key in _details_given(contact.id, index, customer)],
         correspondentieadres=adres(p.address),
         contactnaam=naam,
         rol=ROL[p.role],
@@ -404,14 +461,15 @@ def los_digitaal_adres(contact: Contact, index: int, kind: Literal["phone", "ema
     return DigitaalAdres(
         key=los_adres_key(contact.id, index, kind),
         verstrektDoorBetrokkene=Ref(betrokkene_key(contact.id, index)),
-        adres=getattr(contact.participants[index], kind),
+        adres=getattr(contact.participants[index], kind),  # a row of `rows`: never a removed one
         soortDigitaalAdres="email" if kind == "email" else "telefoonnummer",
-        omschrijving="Opgegeven bij contact",
+        omschrijving=getattr(contact.participants[index], f"{kind}_label") or "Opgegeven bij contact",
     )
 
 
 def onderwerpobject_zaak(contact: Contact, index: int, register: str = DEFAULT_ZAAK_REGISTER) -> Onderwerpobject:
     case = contact.cases[index]
+    assert case is not None
     return Onderwerpobject(
         key=f"{contact.id}:z{index}",
         klantcontact=Ref(contact.id),
@@ -431,12 +489,29 @@ def onderwerpobject_vorig(contact: Contact) -> Onderwerpobject:
     )
 
 
+def onderwerpobject_link(contact: Contact, index: int) -> Onderwerpobject:
+    """A link to an object in another system, or to an earlier contact (with its identificator)."""
+    link = contact.links[index]
+    assert link is not None
+    return Onderwerpobject(
+        key=f"{contact.id}:x{index}",
+        klantcontact=Ref(contact.id),
+        wasKlantcontact=Ref(link.previous_contact) if link.previous_contact else None,
+        onderwerpobjectidentificator=Identificator(
+            objectId=link.object_id,
+            codeObjecttype=link.object_type,
+            codeRegister=link.register,
+            codeSoortObjectId=link.id_kind,
+        ),
+    )
+
+
 def bijlage(contact: Contact, index: int) -> Bijlage:
     return Bijlage(
         key=f"{contact.id}:d{index}",
         wasBijlageVanKlantcontact=Ref(contact.id),
         bijlageidentificator=Identificator(
-            objectId=contact.documents[index].document_uuid,
+            objectId=contact.documents[index].document_uuid,  # type: ignore[union-attr]
             codeObjecttype="informatieobject",
             codeRegister="open-zaak",
             codeSoortObjectId="uuid",
@@ -448,8 +523,20 @@ def actorklantcontact(contact: Contact, staff_id: str) -> ActorKlantcontact:
     return ActorKlantcontact(key=f"{contact.id}:{staff_id}", actor=Ref(staff_id), klantcontact=Ref(contact.id))
 
 
+def _details_given(contact_id: str, index: int, customer: Customer | None) -> list[str]:
+    """Keys of the customer's contact details given at this contact, as this participant."""
+    if customer is None:
+        return []
+    return [
+        detail_key(customer.number, i)
+        for i, d in rows(customer.contact_details)
+        if d.given_at == contact_id and d.participant == index
+    ]
+
+
 def _los_adressen(contact: Contact, index: int) -> list[Lazy]:
     p = contact.participants[index]
+    assert p is not None
     return [
         (los_adres_key(contact.id, index, kind), partial(los_digitaal_adres, contact, index, kind))
         for kind in ("phone", "email")
@@ -458,27 +545,28 @@ def _los_adressen(contact: Contact, index: int) -> list[Lazy]:
 
 
 def los_adressen_of(contact: Contact) -> list[Lazy]:
-    return [lazy for i in range(len(contact.participants)) for lazy in _los_adressen(contact, i)]
+    return [lazy for i, _ in rows(contact.participants) for lazy in _los_adressen(contact, i)]
 
 
 def betrokkenen_of(contact: Contact, customers: Mapping[str, Customer]) -> list[Lazy]:
     return [
         (betrokkene_key(contact.id, i), partial(betrokkene, contact, i, customers.get(p.customer or "")))
-        for i, p in enumerate(contact.participants)
+        for i, p in rows(contact.participants)
     ]
 
 
 def onderwerpobjecten_of(contact: Contact, register: str = DEFAULT_ZAAK_REGISTER) -> list[Lazy]:
     lazies: list[Lazy] = [
-        (f"{contact.id}:z{i}", partial(onderwerpobject_zaak, contact, i, register)) for i in range(len(contact.cases))
+        (f"{contact.id}:z{i}", partial(onderwerpobject_zaak, contact, i, register)) for i, _ in rows(contact.cases)
     ]
     if contact.follows_up:
         lazies.append((f"{contact.id}:prev", partial(onderwerpobject_vorig, contact)))
+    lazies += [(f"{contact.id}:x{i}", partial(onderwerpobject_link, contact, i)) for i, _ in rows(contact.links)]
     return lazies
 
 
 def bijlagen_of(contact: Contact) -> list[Lazy]:
-    return [(f"{contact.id}:d{i}", partial(bijlage, contact, i)) for i in range(len(contact.documents))]
+    return [(f"{contact.id}:d{i}", partial(bijlage, contact, i)) for i, _ in rows(contact.documents)]
 
 
 def actorklantcontacten_of(contact: Contact) -> list[Lazy]:
@@ -501,14 +589,20 @@ def actor(staff: Staff) -> Actor:
     else:
         naam, actief = staff.name, True
         identificatie = GeautomatiseerdeActor(functie=staff.function, omschrijving=staff.description)
+    own = staff.identity
+    identificator = (
+        Identificator(
+            objectId=own.value, codeObjecttype=own.object_type, codeRegister=own.register, codeSoortObjectId=own.id_kind
+        )
+        if own is not None
+        else Identificator(objectId=staff.id, codeObjecttype=code, codeRegister="crm", codeSoortObjectId="idf")
+    )
     return Actor(
         key=staff.id,
         naam=naam,
         soortActor=soort,
         indicatieActief=actief,
-        actoridentificator=Identificator(
-            objectId=staff.id, codeObjecttype=code, codeRegister="crm", codeSoortObjectId="idf"
-        ),
+        actoridentificator=identificator,
         actorIdentificatie=identificatie,
     )
 

@@ -10,8 +10,9 @@ validates them from JSON.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 CustomerKind = Literal["person", "organisation", "contact_person"]
 IdentifierKind = Literal["bsn", "kvk", "vestigingsnummer", "rsin"]
@@ -20,17 +21,45 @@ PreferredChannel = Literal["email", "phone", "mobile"]
 CHANNELS = ("PHONE", "DESK", "EMAIL", "LETTER", "HOME_VISIT", "WEBFORM", "CHAT")
 TaskStatus = Literal["open", "done"]
 
+DetailKind = Literal["email", "phone", "other"]
+DETAIL_KINDS: tuple[DetailKind, ...] = ("email", "phone", "other")
+
 # Kinds of item rows (see `Item`), in the order they are listed within one owner.
-CUSTOMER_ITEM_KINDS = (*IDENTIFIER_KINDS, "email", "phone", "mobile", "bank_account", "category", "represents")
+CUSTOMER_ITEM_KINDS = (
+    *IDENTIFIER_KINDS,
+    "email",
+    "phone",
+    "mobile",
+    *(f"detail_{kind}" for kind in DETAIL_KINDS),
+    "bank_account",
+    "category",
+    "represents",
+)
 CONTACT_ITEM_KINDS = (
     "participant",
     "participant_phone",
     "participant_email",
     "case",
     "follow_up",
+    "link",
+    "link_previous",
     "document",
     "handler",
 )
+
+T = TypeVar("T")
+
+
+def rows(table: Sequence[T | None]) -> Iterator[tuple[int, T]]:
+    """(row number, row) of a sub-table's rows that were not removed.
+
+    Rows of a record's sub-tables (its participants, accounts, ...) are numbered by position, and
+    a removed row keeps its place as None: a row's number never changes, so neither does the key
+    derived from it.
+    """
+    for index, row in enumerate(table):
+        if row is not None:
+            yield index, row
 
 
 # --- native records --------------------------------------------------------------------------
@@ -58,6 +87,33 @@ class CategoryMembership:
 class BankAccount:
     iban: str
     bic: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDetail:
+    """An e-mail address or telephone number of a customer beyond the three fixed fields."""
+
+    kind: DetailKind
+    value: str
+    label: str = ""
+    reference: str = ""
+    verified_on: dt.date | None = None
+    default: bool = False
+    """The customer's default of its kind (one at most; it wins over a fixed field's default)."""
+    given_at: str | None = None
+    """The contact at which the customer gave it, if any ..."""
+    participant: int | None = None
+    """... as which participant of that contact."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalId:
+    """How another system (an identity provider, an HR system) identifies a staff member."""
+
+    register: str
+    object_type: str
+    id_kind: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +145,9 @@ class Customer:
     note: str = ""
     works_for: str | None = None
     represents: tuple[str, ...] = ()
-    categories: tuple[CategoryMembership, ...] = ()
-    bank_accounts: tuple[BankAccount, ...] = ()
+    categories: tuple[CategoryMembership | None, ...] = ()
+    bank_accounts: tuple[BankAccount | None, ...] = ()
+    contact_details: tuple[ContactDetail | None, ...] = ()
 
     def identifiers(self) -> dict[IdentifierKind, str]:
         """The register identifiers this customer holds, in a fixed order."""
@@ -115,10 +172,13 @@ class Employee:
     phone: str = ""
     department: str | None = None
     active: bool = True
+    display_name: str = ""
+    """A name given as one text (the name parts left empty); shown instead of the parts."""
+    identity: ExternalId | None = None
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.prefix, self.last_name) if p)
+        return self.display_name or " ".join(p for p in (self.first_name, self.prefix, self.last_name) if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +188,7 @@ class Department:
     description: str = ""
     email: str = ""
     phone: str = ""
+    identity: ExternalId | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +199,7 @@ class SystemUser:
     name: str
     function: str = ""
     description: str = ""
+    identity: ExternalId | None = None
 
 
 Staff = Employee | Department | SystemUser
@@ -158,6 +220,9 @@ class Participant:
     phone: str = ""
     email: str = ""
     address: Address | None = None
+    phone_label: str = ""
+    email_label: str = ""
+    """How the participant described the one-off phone number or e-mail address, if at all."""
 
     @property
     def has_name(self) -> bool:
@@ -182,6 +247,18 @@ class DocumentLink:
 
 
 @dataclass(frozen=True, slots=True)
+class ObjectLink:
+    """A link from a contact to an object in another system (a form submission, a case in another
+    register), or to an earlier contact it answers."""
+
+    register: str = ""
+    object_type: str = ""
+    id_kind: str = ""
+    object_id: str = ""
+    previous_contact: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Contact:
     id: str
     at: dt.datetime
@@ -193,11 +270,12 @@ class Contact:
     confidential: bool = False
     language: str = "nld"
     reference: str = ""
-    participants: tuple[Participant, ...] = ()
+    participants: tuple[Participant | None, ...] = ()
     handled_by: tuple[str, ...] = ()
-    cases: tuple[CaseLink, ...] = ()
-    documents: tuple[DocumentLink, ...] = ()
+    cases: tuple[CaseLink | None, ...] = ()
+    documents: tuple[DocumentLink | None, ...] = ()
     follows_up: str | None = None
+    links: tuple[ObjectLink | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,11 +13,15 @@ of two ways:
 Only filters the CRM answers natively are declared as pushdown, all of them exactly; the
 engine applies every other filter. Klantcontacten and internetaken come newest first, ties by
 key descending: the CRM's own order. Other resources come in a stable order.
+
+Writes (`writes.py`) go into the CRM's in-memory records through its own write API; the dataset
+file is never changed, so every start begins from it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from functools import partial
@@ -40,8 +44,9 @@ from adapters.api import (
 )
 from adapters.crm_stub import dataset
 from adapters.crm_stub.crm import Crm, Page
+from adapters.crm_stub.writes import WRITE_SUPPORT, CrmWrites
 from mapping import crm as m
-from mapping.crm_records import Category, Contact, Customer, IdentifierKind, Item
+from mapping.crm_records import Category, Contact, Customer, IdentifierKind, Item, rows
 from mapping.ki import (
     ActorKlantcontact,
     Betrokkene,
@@ -59,9 +64,13 @@ ItemSearch = Callable[..., Awaitable[Page[Item]]]
 KIND_BY_SOORT_OBJECT_ID: dict[str, IdentifierKind] = {codes[1]: kind for kind, codes in m.IDENTIFIER_CODES.items()}
 # soortDigitaalAdres ("*": any) -> the CRM's item kinds: customer fields, one-off participant details
 ADDRESS_ITEM_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "email": (("email",), ("participant_email",)),
-    "telefoonnummer": (("phone", "mobile"), ("participant_phone",)),
-    "*": (m.ADDRESS_KINDS, ("participant_phone", "participant_email")),
+    "email": (("email", "detail_email"), ("participant_email",)),
+    "telefoonnummer": (("phone", "mobile", "detail_phone"), ("participant_phone",)),
+    "overig": (("detail_other",), ()),
+    "*": (
+        (*m.ADDRESS_KINDS, "detail_email", "detail_phone", "detail_other"),
+        ("participant_phone", "participant_email"),
+    ),
 }
 CUSTOMER_PARTS = (
     "partij-identificatoren",
@@ -119,8 +128,8 @@ def _build(resource: str, lazies: Iterable[m.Lazy], wanted: Collection[str] | No
     return built
 
 
-class CrmStubAdapter(Adapter):
-    """Serves all fourteen resources from one `Crm`."""
+class CrmStubAdapter(CrmWrites, Adapter):
+    """Serves all fourteen resources from one `Crm`, and writes them into it."""
 
     resources: ClassVar[Mapping[str, ResourceSupport]] = {
         "partijen": ResourceSupport(
@@ -186,6 +195,7 @@ class CrmStubAdapter(Adapter):
         "categorieen": ResourceSupport(),
         "categorie-relaties": ResourceSupport(pushdown={"partij__uuid": E, "partij__nummer": E, "categorie__uuid": E}),
     }
+    resources = {name: dataclasses.replace(support, writes=WRITE_SUPPORT[name]) for name, support in resources.items()}
 
     def __init__(self, crm: Crm, *, zaak_register: str = m.DEFAULT_ZAAK_REGISTER):
         self.crm = crm
@@ -233,7 +243,7 @@ class CrmStubAdapter(Adapter):
             return {}
         participations, categories = await asyncio.gather(
             self.crm.contact_items(["participant"], [c.number for c in customers], limit=None),
-            self._categories({mm.category for c in customers for mm in c.categories}),
+            self._categories({mm.category for c in customers for _, mm in rows(c.categories)}),
         )
         betrokkenen: dict[str | None, list[str]] = defaultdict(list)
         for item in participations.items:
@@ -265,7 +275,7 @@ class CrmStubAdapter(Adapter):
         self, resource: str, customers: Sequence[Customer], wanted: Collection[str] | None = None
     ) -> dict[str, KIObject]:
         if resource == "categorie-relaties":
-            categories = await self._categories({mm.category for c in customers for mm in c.categories})
+            categories = await self._categories({mm.category for c in customers for _, mm in rows(c.categories)})
             return _build(
                 resource, (lazy for c in customers for lazy in m.categorie_relaties_of(c, categories)), wanted
             )
@@ -281,16 +291,34 @@ class CrmStubAdapter(Adapter):
         self, resource: str, contacts: Sequence[Contact], wanted: Collection[str] | None = None
     ) -> dict[str, KIObject]:
         if resource == "betrokkenen":
-            numbers = {p.customer for c in contacts for p in c.participants if p.customer}
+            numbers = {p.customer for c in contacts for _, p in rows(c.participants) if p.customer}
             customers = {c.number: c for c in await self.crm.customers(numbers)} if numbers else {}
             return _build(resource, (lazy for c in contacts for lazy in m.betrokkenen_of(c, customers)), wanted)
+        if resource == "digitaleadressen":
+            return await self._contact_addresses(contacts, wanted)
         parts: Callable[[Contact], list[m.Lazy]] = {
-            "digitaleadressen": m.los_adressen_of,
             "onderwerpobjecten": partial(m.onderwerpobjecten_of, register=self.zaak_register),
             "bijlagen": m.bijlagen_of,
             "actorklantcontacten": m.actorklantcontacten_of,
         }[resource]
         return _build(resource, (lazy for c in contacts for lazy in parts(c)), wanted)
+
+    async def _contact_addresses(
+        self, contacts: Sequence[Contact], wanted: Collection[str] | None
+    ) -> dict[str, KIObject]:
+        """Addresses given at these contacts: one-off ones of their participants, and those their
+        customers gave as participants (which stay the customers' own)."""
+        ids = {c.id for c in contacts}
+        numbers = {p.customer for c in contacts for _, p in rows(c.participants) if p.customer}
+        customers = await self.crm.customers(numbers) if numbers else []
+        given = [
+            (m.detail_key(c.number, i), partial(m.detail_adres, c, i))
+            for c in customers
+            for i, d in rows(c.contact_details)
+            if d.given_at in ids
+        ]
+        lazies = [lazy for c in contacts for lazy in m.los_adressen_of(c)]
+        return _build("digitaleadressen", [*lazies, *given], wanted)
 
     async def _parts_of(
         self, resource: str, owner: Owner, ids: Collection[str], wanted: Collection[str] | None = None
@@ -363,12 +391,11 @@ class CrmStubAdapter(Adapter):
         object_id = f.text("onderwerpobject__onderwerpobjectidentificatorObjectId")
         page = await self.crm.search_contacts(
             customers=customers,
-            # The CRM's code for this kanaal; a kanaal it does not know matches nothing.
-            channel=None if kanaal is None else m.CHANNEL_BY_KANAAL.get(kanaal, ""),
+            # The CRM's code for this kanaal, or its name; a kanaal spelled as a code matches nothing.
+            channel=None if kanaal is None else (m.channel_of(kanaal) or ""),
             reference=None if references is None else references.pop(),
             # A follow-up's onderwerpobject has an empty identificator: objectId "" finds follow-ups.
-            case=object_id or None,
-            is_follow_up=True if object_id == "" else None,
+            case=object_id,
             offset=q.offset,
             limit=q.limit,
         )
@@ -463,16 +490,23 @@ class CrmStubAdapter(Adapter):
                 previous is None or (r.wasKlantcontact is not None and r.wasKlantcontact.key in previous)
             )
 
-        # Item rows: a case row's target is its objectId; a follow-up row's target is the earlier
-        # contact, and its objectId is "".
-        kinds: list[str]
-        if previous is not None or object_id == "":
-            kinds, targets = ([] if object_id else ["follow_up"]), previous
-        elif object_id is not None:
-            kinds, targets = ["case"], {object_id}
+        # Item rows: a case's and a link's target is its objectId; a follow-up's (objectId "") and a
+        # link's to an earlier contact ("link_previous") target is that contact.
+        owners = f.keys("klantcontact__uuid")
+        if owners is not None or (previous is None and object_id != ""):
+            kinds = ["case", "link"] if object_id is not None else ["case", "follow_up", "link"]
+            return await self._parts(q, "contact", owners, keep, kinds, None if object_id is None else {object_id})
+        # by the earlier contact, or by an empty objectId: the few candidate rows, checked here
+        search = self.crm.contact_items
+        if previous is not None:
+            pages = [await self._items(search, ["follow_up", "link_previous"], previous, 0, None)]
         else:
-            kinds, targets = ["case", "follow_up"], None
-        return await self._parts(q, "contact", f.keys("klantcontact__uuid"), keep, kinds, targets)
+            pages = [
+                await self._items(search, ["follow_up"], None, 0, None),
+                await self._items(search, ["link"], {""}, 0, None),
+            ]
+        candidates = await self._from_items(q.resource, pages)
+        return _slice([r for r in candidates.records if keep(r)], q)  # type: ignore[arg-type]
 
     async def _list_bijlagen(self, q: ListQuery) -> ListPage:
         f = _Filters(q.filters)
@@ -509,9 +543,8 @@ class CrmStubAdapter(Adapter):
             )
 
         if partijen is not None:
-            # An address is given by a partij or by a betrokkene, never by both.
-            owners = set() if betrokkenen is not None else partijen
-            return await self._parts(q, "customer", owners, keep, (), None)
+            # an address given by both is the partij's: its customer's parts hold it
+            return await self._parts(q, "customer", partijen, keep, (), None)
         if betrokkenen is not None:
             return await self._parts(q, "contact", {m.owner(k) for k in betrokkenen}, keep, (), None)
         # Customers' addresses first, then one-off ones: page through both row sets in turn.
@@ -532,7 +565,7 @@ class CrmStubAdapter(Adapter):
         return _intersect(numbers, [c.number for c in identified.items])
 
     @staticmethod
-    async def _items(search: ItemSearch, kinds: Collection[str], targets, offset: int, limit: int) -> Page[Item]:
+    async def _items(search: ItemSearch, kinds: Collection[str], targets, offset: int, limit: int | None) -> Page[Item]:
         """One page of item rows; no call when no kind can match."""
         if not kinds:
             return Page([], 0)

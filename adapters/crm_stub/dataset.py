@@ -12,10 +12,11 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mapping.codes import eleven_test
 from mapping.crm_records import (
     CHANNELS,
     Address,
@@ -32,6 +33,7 @@ from mapping.crm_records import (
     Participant,
     SystemUser,
     Task,
+    rows,
 )
 
 BUNDLED = Path(__file__).parent / "data"
@@ -49,14 +51,6 @@ MAX_LINKS = 99
 
 class DatasetError(ValueError):
     """The dataset breaks one of the CRM's constraints."""
-
-
-def eleven_test(number: str) -> bool:
-    """The elfproef of a BSN or RSIN: 9 digits, weights 9..2 and -1, sum divisible by 11."""
-    if not re.fullmatch(r"[0-9]{9}", number):
-        return False
-    total = sum(int(d) * w for d, w in zip(number, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
-    return total % 11 == 0 and number != "000000000"
 
 
 def load(path: str | Path = DEMO) -> Dataset:
@@ -191,17 +185,13 @@ def validate(data: Dataset) -> None:
     categories = _unique((c.id for c in data.categories), "category")
     departments = _unique((d.id for d in data.departments), "department")
     staff = _unique([*(e.id for e in data.employees), *departments, *(s.id for s in data.system_users)], "staff member")
-    for staff_id in staff:
-        _check(bool(STAFF_ID.match(staff_id)), f"staff member {staff_id}", "id must be a letter and 1-5 more")
-    for employee in data.employees:
-        where = f"employee {employee.id}"
-        _check(employee.department is None or employee.department in departments, where, "unknown department")
-        _check(not employee.phone or bool(PHONE.match(employee.phone)), where, "invalid phone number")
+    for member in (*data.employees, *data.departments, *data.system_users):
+        check_staff(member, departments)
     customers = {c.number: c for c in data.customers}
     _unique((c.number for c in data.customers), "customer")
     seen_identifiers: set[tuple[str, str]] = set()
     for customer in data.customers:
-        _check_customer(customer, customers, categories)
+        check_customer(customer, customers, categories)
         for pair in customer.identifiers().items():
             _check(pair not in seen_identifiers, f"customer {customer.number}", f"{pair[0]} held by another customer")
             seen_identifiers.add(pair)
@@ -209,10 +199,20 @@ def validate(data: Dataset) -> None:
     _unique((c.id for c in data.contacts), "contact")
     _unique((c.reference for c in data.contacts), "contact reference")
     for contact in data.contacts:
-        _check_contact(contact, customers, contacts, staff)
+        check_contact(contact, customers, contacts, staff)
     _unique((t.id for t in data.tasks), "task")
     for task in data.tasks:
-        _check_task(task, contacts, staff)
+        check_task(task, contacts, staff)
+
+
+def check_staff(member: Employee | Department | SystemUser, departments: Collection[str]) -> None:
+    where = f"staff member {member.id}"
+    _check(bool(STAFF_ID.match(member.id)), where, "id must be a letter and 1-5 more")
+    if isinstance(member, Employee):
+        _check(member.department is None or member.department in departments, where, "unknown department")
+        _check(bool(member.full_name), where, "an employee needs a name")
+    if isinstance(member, Employee | Department):
+        _check(not member.phone or bool(PHONE.match(member.phone)), where, "invalid phone number")
 
 
 def _check_address(address: Address | None, where: str) -> None:
@@ -223,15 +223,14 @@ def _check_address(address: Address | None, where: str) -> None:
     _check(bool(re.fullmatch(r"[A-Z]{2}", address.country)), where, "country must be an ISO 3166 alpha-2 code")
 
 
-def _check_customer(c: Customer, customers: Mapping[str, Customer], categories: set[str]) -> None:
+def check_customer(c: Customer, customers: Mapping[str, Customer], categories: set[str]) -> None:
     where = f"customer {c.number}"
     _check(bool(CUSTOMER_NUMBER.match(c.number)), where, "number must be 6 digits")
     _check(c.kind in ("person", "organisation", "contact_person"), where, "unknown kind")
+    # names are optional: a customer may be known by an identifier only (registered without consent)
     if c.kind == "organisation":
-        _check(bool(c.org_name), where, "an organisation needs org_name")
         _check(not c.bsn, where, "an organisation has no BSN")
     else:
-        _check(bool(c.last_name), where, "a person needs last_name")
         _check(not (c.kvk or c.rsin or c.vestigingsnummer), where, "a person has no KvK, RSIN or vestigingsnummer")
     if c.kind == "contact_person":
         _check(not c.bsn, where, "a contact person has no identifiers")
@@ -260,19 +259,25 @@ def _check_customer(c: Customer, customers: Mapping[str, Customer], categories: 
     _check(len(c.represents) == len(set(c.represents)), where, "represents a customer twice")
     for other in c.represents:
         _check(other in customers and other != c.number, where, f"represents unknown customer {other}")
-    for membership in c.categories:
+    for _, membership in rows(c.categories):
         _check(membership.category in categories, where, f"unknown category {membership.category}")
-    _check(max(len(c.categories), len(c.bank_accounts)) <= MAX_LINKS, where, "too many categories or accounts")
+    for _, detail in rows(c.contact_details):
+        check = EMAIL if detail.kind == "email" else PHONE if detail.kind == "phone" else None
+        _check(check is None or bool(check.match(detail.value)), where, f"invalid {detail.kind} detail")
+    longest = max(len(c.categories), len(c.bank_accounts), len(c.contact_details))
+    _check(longest <= MAX_LINKS, where, "too many categories, accounts or contact details")
 
 
-def _check_contact(c: Contact, customers: Mapping[str, Customer], contacts: Mapping[str, Contact], staff: set[str]):
+def check_contact(c: Contact, customers: Mapping[str, Customer], contacts: Mapping[str, Contact], staff: set[str]):
     where = f"contact {c.id}"
     _check(bool(RECORD_ID.match(c.id)), where, "id must be 6 or 7 digits")
     _check(isinstance(c.at, dt.datetime), where, "a contact needs `at`")
-    _check(c.channel in CHANNELS, where, f"unknown channel {c.channel}")
+    # a code, or the name of a channel the CRM has no code for (written through the API)
+    _check(c.channel in CHANNELS or 0 < len(c.channel) <= 50, where, "channel must be a code or a name")
     _check(0 < len(c.reference) <= 10, where, "reference must be 1-10 characters")
-    _check(max(len(c.participants), len(c.cases), len(c.documents)) <= MAX_LINKS, where, "too many links")
-    for p in c.participants:
+    longest = max(len(c.participants), len(c.cases), len(c.documents), len(c.links))
+    _check(longest <= MAX_LINKS, where, "too many links")
+    for _, p in rows(c.participants):
         _check(p.customer is None or p.customer in customers, where, f"unknown participant {p.customer}")
         _check(p.role in ("customer", "representative"), where, "unknown participant role")
         _check(not p.phone or bool(PHONE.match(p.phone)), where, "invalid participant phone number")
@@ -281,13 +286,16 @@ def _check_contact(c: Contact, customers: Mapping[str, Customer], contacts: Mapp
     for actor in c.handled_by:
         _check(actor in staff, where, f"handled by unknown staff member {actor}")
     _check(len(c.handled_by) == len(set(c.handled_by)), where, "handled twice by one staff member")
-    for case in c.cases:
+    for _, case in rows(c.cases):
         _check(bool(case.ref), where, "a case needs a zaaknummer or zaak_uuid")
     if c.follows_up is not None:
         _check(c.follows_up in contacts and c.follows_up != c.id, where, "follows up an unknown contact")
+    for _, link in rows(c.links):
+        previous = link.previous_contact
+        _check(previous is None or (previous in contacts and previous != c.id), where, "links an unknown contact")
 
 
-def _check_task(t: Task, contacts: Mapping[str, Contact], staff: set[str]) -> None:
+def check_task(t: Task, contacts: Mapping[str, Contact], staff: set[str]) -> None:
     where = f"task {t.id}"
     _check(bool(RECORD_ID.match(t.id)), where, "id must be 6 or 7 digits")
     _check(t.contact in contacts, where, "unknown contact")

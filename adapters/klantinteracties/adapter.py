@@ -4,7 +4,7 @@ Every contract filter is pushed down under its own name (`filters.py` says which
 client's `expand` is passed along and the expanded objects come back as `ListPage.related`, and
 a window [offset, offset+limit) is read as the fewest upstream pages that cover it (`paging.py`).
 Upstream URLs are always built here from the configured base URL and a uuid: `next` links and
-`url` fields in answers are never followed.
+`url` fields in answers are never followed. Writes are passed through (`writes.py`).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from adapters.klantinteracties.dialect import (
 )
 from adapters.klantinteracties.filters import RESOURCE_SUPPORT, part_of, upstream_params
 from adapters.klantinteracties.paging import plan_pages
+from adapters.klantinteracties.writes import KlantinteractiesWrites
 from mapping.ki import KIObject
 from mapping.klantinteracties import canonical_uuid, expanded, identificator_refs, key_of, to_model
 
@@ -64,7 +65,7 @@ class VersionedClient(UpstreamClient):
         return super()._decode(response, path)
 
 
-class KlantinteractiesAdapter(Adapter):
+class KlantinteractiesAdapter(KlantinteractiesWrites, Adapter):
     resources: ClassVar[Mapping[str, ResourceSupport]] = RESOURCE_SUPPORT
 
     def __init__(

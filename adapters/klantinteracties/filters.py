@@ -24,7 +24,7 @@ import datetime as dt
 import itertools
 from collections.abc import Mapping
 
-from adapters.api import FilterValue, Pushdown, ResourceSupport, UuidKey
+from adapters.api import FilterValue, Pushdown, ResourceSupport, UuidKey, WriteSupport
 from adapters.klantinteracties.dialect import Dialect
 from mapping.codes import objecttype_to_legacy, soort_to_legacy
 from mapping.contract import RESOURCES, FilterDef
@@ -80,7 +80,13 @@ def _support(resource: str) -> ResourceSupport:
         for name, definition in RESOURCES[resource].filters.items()
         if not name.endswith("__url")  # the engine hands these in as `<x>__uuid`
     }
-    return ResourceSupport(pushdown=pushdown, key_formats=(UuidKey(),), ordered=resource in ORDERED, max_page=500)
+    return ResourceSupport(
+        pushdown=pushdown,
+        key_formats=(UuidKey(),),
+        ordered=resource in ORDERED,
+        max_page=500,
+        writes=WriteSupport(create=True, update=True, delete=True),  # passed through: every field
+    )
 
 
 RESOURCE_SUPPORT: dict[str, ResourceSupport] = {resource: _support(resource) for resource in RESOURCES}

@@ -12,15 +12,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from adapters.registry import InvalidAdapterSettings, UnknownAdapterKind, create_adapter
+from facade.api.bodies import BodySchemas
 from facade.api.handlers import Api, route_of
+from facade.api.idempotency import IdempotencyKeys, SharedSlots
 from facade.api.observe import RequestObserver, add_metrics_route
+from facade.api.openapi import contract_document
 from facade.api.problems import problem_for_status, problem_response
 from facade.api.routes import add_api_routes, add_health_routes, add_schema_routes
+from facade.api.writes import WriteApi
 from facade.cache.redis_store import RedisBackend
 from facade.config import ConfigError, Settings, describe
 from facade.engine.core import Engine
 from facade.engine.guard import GuardedAdapter, SourcePolicy
 from facade.engine.sources import Identities, Source
+from facade.engine.writes import WriteConfigError, Writer
 from facade.errors import InvalidParam, ProblemError
 from facade.identity import IdentityCodec
 from facade.observability.metrics import Metrics
@@ -77,6 +82,14 @@ def build_engine(
     return Engine(sources, Identities(IdentityCodec(secret), sources, settings.merge_partijen))
 
 
+def build_writer(settings: Settings, engine: Engine) -> Writer:
+    """The engine's write routing; a write target that cannot take its collection is a `ConfigError`."""
+    try:
+        return Writer(engine, settings.write_targets)
+    except WriteConfigError as exc:
+        raise ConfigError(describe([("", str(exc))])) from None
+
+
 def _problems(index: int, refusal: ValueError | TypeError) -> list[tuple[str, str]]:
     """(setting, message) of why source `index` could not be built: its kind's settings model
     names each wrong setting by its path."""
@@ -96,6 +109,13 @@ def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracin
     cache = shared_cache(settings, metrics)
     engine = engine or build_engine(settings, SourceObserver(metrics, tracing), cache)
     api = Api(settings, engine)
+    writer = build_writer(settings, engine)
+    secret = settings.identity_secret.get_secret_value().encode()
+    shared = SharedSlots(cache, settings.idempotency.ttl, settings.request_deadline) if cache is not None else None
+    keys = IdempotencyKeys(
+        secret, settings.idempotency.ttl, settings.idempotency.max_keys, shared, settings.request_deadline
+    )
+    writes = WriteApi(api, writer, BodySchemas(contract_document()), keys)
     observe = RequestObserver(metrics, tracing, api.base_urls.from_trusted_proxy)
     metrics.watch_breakers(lambda: {source.name: source.guard.breaker.state for source in engine.sources})
     if cache is not None:
@@ -127,8 +147,8 @@ def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracin
         redirect_slashes=False,
     )
     app.state.engine = engine
-    add_api_routes(app, api)
-    add_schema_routes(app, settings)
+    add_api_routes(app, api, writes)
+    add_schema_routes(app, settings, writer)
     add_health_routes(app, engine, (lambda: cache.status) if cache is not None else None)
     add_metrics_route(app, settings.metrics, metrics)
 
@@ -140,8 +160,8 @@ def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracin
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
         problem = problem_for_status(exc.status_code)
         if exc.status_code == 405:
-            problem.headers["Allow"] = "GET, HEAD"
-            problem.detail = f"Methode '{request.method}' niet toegestaan: deze façade biedt alleen lezen aan."
+            problem.headers["Allow"] = _allow((exc.headers or {}).get("Allow", "GET"))
+            problem.detail = f"Methode '{request.method}' is hier niet toegestaan."
         return problem_response(request, problem)
 
     @app.exception_handler(Exception)
@@ -163,6 +183,17 @@ def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracin
         return await observe(request, answer)  # request id, span, metrics, access log
 
     return app
+
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allow(routed: str) -> str:
+    """`Allow` of a 405: the methods routed for the path (from the router), in a fixed order."""
+    methods = {method.strip() for method in routed.split(",") if method.strip()}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods, key=lambda m: _METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99))
 
 
 MAX_QUERY_LENGTH = 4096

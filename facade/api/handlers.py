@@ -62,7 +62,7 @@ class Api:
         client = self.auth.authenticate(request)
         request.state.client = client.name
         if not client.permissions.may_read(resource.name):
-            raise _forbidden(f"Deze client mag '{resource.name}' niet lezen.")
+            raise forbidden(f"Deze client mag '{resource.name}' niet lezen.")
         request.state.strict = client.strict or not self.settings.partial_answers
         context = CallContext(
             deadline=time.monotonic() + self.settings.request_deadline,
@@ -75,7 +75,7 @@ class Api:
         for path in query.expand:
             target = _expand_target(query.resource.name, path)
             if not client.permissions.may_read(target):
-                raise _forbidden(f"Deze client mag '{target}' niet lezen (expand={path}).")
+                raise forbidden(f"Deze client mag '{target}' niet lezen (expand={path}).")
         if not client.permissions.bsn and searches_by_bsn(query):
             raise refuse_bsn_search()
 
@@ -173,7 +173,7 @@ class Api:
         return json_response(rendered)
 
 
-def _forbidden(detail: str) -> ProblemError:
+def forbidden(detail: str) -> ProblemError:
     return ProblemError(403, "permission_denied", "U heeft geen toestemming om deze actie uit te voeren.", detail)
 
 

@@ -1,9 +1,9 @@
 """The OpenAPI document the façade serves: the contract it really implements.
 
 Built from Open Klant's 0.9.0 document (kept in `facade/contract/`, the contract we implement):
-only the operations we serve (the GETs and the API root), the query parameters from our own
-filter tables, our error responses and headers, and a description of where we deliberately
-differ.
+only the operations we serve (the GETs, the API root, and the writes this deployment's sources
+take), the query parameters from our own filter tables, our error responses and headers, and a
+description of where we deliberately differ.
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ DIFFERENCES = """
 This is the Klantinteracties façade: it answers Open Klant 2's read contract (API 0.9.0) live from
 existing applications and stores nothing. Where it deliberately differs from Open Klant:
 
-* Read-only: POST, PUT, PATCH and DELETE answer 405.
+* Writes go to the application that holds the data: only the writes some configured source takes
+  are served (others answer 405), a field that source cannot hold is a 400, and a reference into
+  another application is a 400 naming the field (a partij known elsewhere by a BSN, KvK number or
+  vestigingsnummer is first created there). A POST with an `Idempotency-Key` header creates its
+  object once. `DELETE /onderwerpobjecten/{uuid}?cascade=true` is not offered.
 * Stricter parameters: an unknown, empty or conflicting repeated parameter, a malformed boolean,
   date or UUID, and a non-integer `page` are a 400 (Open Klant ignores some of these or answers 404).
 * Filters on one identificator (`partijIdentificator__*`, `…onderwerpobjectidentificator*`)
@@ -79,7 +83,8 @@ def _nullable_refs(node: Any) -> None:
 
 
 @cache
-def _upstream() -> dict[str, Any]:
+def contract_document() -> dict[str, Any]:
+    """Open Klant's 0.9.0 document as packaged (read-only: copy before changing it)."""
     text = package_resources.files("facade.contract").joinpath("openklant-0.9.0.openapi.yaml").read_text()
     return yaml.safe_load(text)
 
@@ -158,16 +163,49 @@ def _errors(*statuses: int) -> dict[str, Any]:
         for status, description in (
             (400, "Ongeldige parameters."),
             (401, "Niet of verkeerd geauthenticeerd."),
+            (403, "Geen toestemming."),
             (404, "Niet gevonden."),
             (405, "Methode niet toegestaan."),
+            (409, "Het object staat in meerdere bronnen."),
+            (413, "De body is te groot."),
+            (415, "De body is geen JSON."),
+            (422, "De Idempotency-Key hoort bij een ander verzoek."),
+            (502, "Een bronapplicatie weigerde of de schrijfopdracht is gedeeltelijk uitgevoerd (zie remaining)."),
             (503, "Een bronapplicatie die het antwoord kan bevatten is niet beschikbaar; zie Retry-After."),
+            (504, "Een bronapplicatie antwoordde niet op tijd; of de wijziging is vastgelegd, is onbekend."),
         )
         if status in statuses
     }
 
 
-def build_openapi(settings: Settings) -> dict[str, Any]:
-    upstream = as_really_implemented(copy.deepcopy(_upstream()))
+_WRITE_ERRORS = (400, 401, 403, 404, 405, 409, 413, 415, 502, 503, 504)
+_IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "Een zelfgekozen sleutel: een herhaalde POST met dezelfde sleutel en body maakt geen tweede object.",
+}
+
+
+def _write_operations(upstream: dict[str, Any], path: str, methods: list[str]) -> dict[str, Any]:
+    """The contract's write operations of one path that this deployment routes."""
+    operations = {}
+    for method in methods:
+        if method == "GET":
+            continue
+        operation = copy.deepcopy(upstream["paths"][path][method.lower()])
+        operation["responses"].update(_errors(*_WRITE_ERRORS, *((422,) if method == "POST" else ())))
+        if method == "POST":
+            operation["parameters"] = [*operation.get("parameters", []), _IDEMPOTENCY_KEY]
+        operations[method.lower()] = operation
+    return operations
+
+
+def build_openapi(settings: Settings, routed: dict[str, tuple[list[str], list[str]]] | None = None) -> dict[str, Any]:
+    """The served document; `routed`: per collection, the methods of its list and detail paths."""
+    routed = routed or {}
+    upstream = as_really_implemented(copy.deepcopy(contract_document()))
     document: dict[str, Any] = {
         "openapi": upstream["openapi"],
         "info": {**upstream["info"], "version": API_VERSION, "description": DIFFERENCES},
@@ -203,6 +241,9 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
         list_op["responses"].update(_errors(400, 401, 404, 503))
         list_op["responses"]["200"].setdefault("headers", {}).update(_INCOMPLETE_HEADERS)
         detail_op["responses"].update(_errors(400, 401, 404, 503))
-        document["paths"][list_path] = {"get": list_op}
-        document["paths"][detail_path] = {"get": detail_op}
+        on_list, on_detail = routed.get(resource.name, (["GET"], ["GET"]))
+        document["paths"][list_path] = {"get": list_op, **_write_operations(upstream, list_path, on_list)}
+        document["paths"][detail_path] = {"get": detail_op, **_write_operations(upstream, detail_path, on_detail)}
+    if "POST" in routed.get("klantcontacten", ([], []))[0]:
+        document["paths"]["/maak-klantcontact"] = _write_operations(upstream, "/maak-klantcontact", ["POST"])
     return document

@@ -5,7 +5,8 @@ Rules (docs/decisions/0011-bsn-and-processing-log.md):
   whose kind is `bsn`, or whose kind is not given (its `objectId` could be a BSN), is a 403.
 - In answers to such a client every BSN value is replaced by `WITHHELD` (nine asterisks: a
   string, so the answer stays valid against the contract; the identificator and its codes stay).
-- Every request that searches by or returns a BSN writes one processing-log record, with each
+- Every request that searches by or returns a BSN, and every write that carries or touches one
+  (a partij with a BSN created, changed or referred to), writes one processing-log record, with each
   BSN as a keyed hash (HMAC-SHA256 under a configured key): "who looked at my data" can be
   answered by hashing a citizen's BSN, but the log cannot be read back into BSNs.
 """
@@ -18,7 +19,7 @@ import hmac
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -117,6 +118,7 @@ class ProcessingLog:
         searched: list[str],
         returned: set[str],
         status: int,
+        written: Collection[str] = (),
     ) -> None:
         entry = {
             "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -128,7 +130,11 @@ class ProcessingLog:
             "sources": sources,
             "data_subjects": [
                 {"type": "bsn", "id_hash": self.pseudonym(bsn), "role": role}
-                for role, values in (("searched", sorted(set(searched))), ("returned", sorted(returned)))
+                for role, values in (
+                    ("searched", sorted(set(searched))),
+                    ("written", sorted(set(written))),
+                    ("returned", sorted(returned)),
+                )
                 for bsn in values
             ],
         }

@@ -24,6 +24,7 @@ _STATUS_CODES = {
     404: ("not_found", "Niet gevonden."),
     405: ("method_not_allowed", "Methode niet toegestaan."),
     413: ("request_too_large", "Het verzoek is te groot."),
+    415: ("unsupported_media_type", "Niet-ondersteund mediatype."),
     500: ("error", "Er is een serverfout opgetreden."),
 }
 
@@ -46,6 +47,7 @@ def problem_response(request: Request, problem: ProblemError) -> Response:
     }
     if problem.status == 400:
         body["invalidParams"] = [{"name": p.name, "code": p.code, "reason": p.reason} for p in problem.invalid_params]
+    body.update(problem.extra)
     accept = request.headers.get("accept", "")
     media_type = "application/problem+json" if "application/problem+json" in accept else "application/json"
     return Response(orjson.dumps(body), status_code=problem.status, media_type=media_type, headers=problem.headers)

@@ -1,4 +1,9 @@
-"""The routes: every collection's list and detail GET, the API root, health, the served contract."""
+"""The routes: every collection's list and detail, the API root, health, the served contract.
+
+A path answers GET, and the writes some source takes for its collection (`Writer.operations`):
+POST on a list, PUT/PATCH/DELETE on a detail, POST `maak-klantcontact` when klantcontacten can be
+created. One route per path, so a 405's `Allow` lists exactly what is routed.
+"""
 
 from __future__ import annotations
 
@@ -11,31 +16,63 @@ from starlette.responses import HTMLResponse, Response
 
 from facade.api.handlers import Api, json_response
 from facade.api.openapi import build_openapi
+from facade.api.writes import WriteApi
 from facade.config import Settings
 from facade.engine.core import Engine
-from mapping.contract import API_PREFIX, RESOURCES, ResourceDef
+from facade.engine.writes import Writer
+from facade.errors import ProblemError
+from mapping.contract import API_PREFIX, MAAK_KLANTCONTACT, RESOURCES, ResourceDef
 
 
-def add_api_routes(app: FastAPI, api: Api) -> None:
-    def add(path: str, endpoint) -> None:
+def routed_methods(writer: Writer, resource: str) -> tuple[list[str], list[str]]:
+    """The methods of a collection's list path and of its detail path."""
+    operations = writer.operations(resource)
+    on_list = ["GET"] + (["POST"] if "create" in operations else [])
+    on_detail = ["GET"] + (["PUT", "PATCH"] if "update" in operations else [])
+    return on_list, on_detail + (["DELETE"] if "delete" in operations else [])
+
+
+def add_api_routes(app: FastAPI, api: Api, writes: WriteApi) -> None:
+    def add(path: str, endpoint, methods: list[str]) -> None:
         for variant in (path, path + "/"):
-            app.add_api_route(variant, endpoint, methods=["GET"], include_in_schema=False)
+            app.add_api_route(variant, endpoint, methods=methods, include_in_schema=False)
 
     app.add_api_route(API_PREFIX, api.root, methods=["GET"], include_in_schema=False)
     app.add_api_route(API_PREFIX + "/", api.root, methods=["GET"], include_in_schema=False)
     for resource in RESOURCES.values():
-        list_endpoint, detail_endpoint = _endpoints(api, resource)
-        add(f"{API_PREFIX}/{resource.name}", list_endpoint)
-        add(f"{API_PREFIX}/{resource.name}/{{uuid}}", detail_endpoint)
+        list_endpoint, detail_endpoint = _endpoints(api, writes, resource)
+        on_list, on_detail = routed_methods(writes.writer, resource.name)
+        add(f"{API_PREFIX}/{resource.name}", list_endpoint, on_list)
+        add(f"{API_PREFIX}/{resource.name}/{{uuid}}", detail_endpoint, on_detail)
+    if "create" in writes.writer.operations("klantcontacten"):
+        add(f"{API_PREFIX}/{MAAK_KLANTCONTACT}", writes.maak_klantcontact, ["POST"])
+    else:  # the API root lists it, as Open Klant's does: it exists, and takes nothing here
+        add(f"{API_PREFIX}/{MAAK_KLANTCONTACT}", _nothing_routed, ["GET", "POST", "PUT", "PATCH", "DELETE"])
 
 
-def _endpoints(api: Api, resource: ResourceDef):
+async def _nothing_routed(request: Request) -> Response:
+    raise ProblemError(
+        405,
+        "method_not_allowed",
+        "Methode niet toegestaan.",
+        "Geen bron van deze façade legt klantcontacten vast.",
+        headers={"Allow": ""},
+    )
+
+
+def _endpoints(api: Api, writes: WriteApi, resource: ResourceDef):
     """Handlers bound to one resource; their only parameters are the request and the path's uuid."""
 
     async def list_endpoint(request: Request) -> Response:
+        if request.method == "POST":
+            return await writes.create(request, resource)
         return await api.list(request, resource)
 
     async def detail_endpoint(request: Request, uuid: str) -> Response:
+        if request.method in ("PUT", "PATCH"):
+            return await writes.update(request, resource, uuid, partial=request.method == "PATCH")
+        if request.method == "DELETE":
+            return await writes.delete(request, resource, uuid)
         return await api.detail(request, resource, uuid)
 
     list_endpoint.__name__ = f"list_{resource.name}"
@@ -65,8 +102,8 @@ def add_health_routes(app: FastAPI, engine: Engine, cache_status: Callable[[], s
     app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
 
 
-def add_schema_routes(app: FastAPI, settings: Settings) -> None:
-    document = build_openapi(settings)
+def add_schema_routes(app: FastAPI, settings: Settings, writer: Writer) -> None:
+    document = build_openapi(settings, {name: routed_methods(writer, name) for name in RESOURCES})
     document_bytes = orjson.dumps(document)
 
     async def openapi_json(request: Request) -> Response:

@@ -198,6 +198,8 @@ class Engine:
         )
         if found is None and merged_key:
             found = merged.get(merged_key)
+        if found is None:
+            found = await self.by_earlier_uuid(request, loaded.values(), expected)
         if request.failures and (found is None or isinstance(found, MergedPartij)):
             name, reason = next(iter(request.failures.items()))
             source = next(s for s in self.sources if s.name == name)
@@ -205,6 +207,18 @@ class Engine:
         if found is None:
             raise not_found()
         return found
+
+    async def by_earlier_uuid(self, request: Request, loaded, expected: str) -> Node | None:
+        """A partij by the UUID it had before it got a BSN, KvK number or vestigingsnummer (its
+        source's UUID): since then it is published under its merged UUID, but a client that
+        created it and then added the identificator still holds the first one (ADR 19)."""
+        for item in loaded:
+            if item is None or not isinstance(item.obj, Partij) or not (key := merge_key(item.obj)):
+                continue
+            if self.identities.of(item.source, item.obj.resource, item.obj.key) == expected:
+                merged = (await request.loader.merged([key]))[key]
+                return merged or item
+        return None
 
     # --- list --------------------------------------------------------------------------------
 

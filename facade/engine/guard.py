@@ -10,6 +10,10 @@
   when the source fails. Cache keys are keyed hashes: a BSN in a filter never sits in memory
   as a key. A client's `Cache-Control: no-cache` skips reading the cache.
 - Every call and cache lookup is reported to the app's `SourceObserver` (metrics, traces).
+- **Writes** pass the deadline and the breaker, never the cache, and are never retried; a write
+  the application refuses (`InvalidWrite`, `ObjectGone`) is an answer, not a failure of the
+  source. After a write the engine forgets what the cache holds for the affected resources
+  (`invalidate`).
 
 The guard is not an adapter: every call takes the request's `CallContext` (its deadline, whether
 to skip the cache, where to note the sources asked) next to the adapter's own arguments, so what
@@ -27,12 +31,15 @@ from typing import Any, Literal
 
 from adapters.protocol import (
     Adapter,
+    InvalidWrite,
     ListPage,
     ListQuery,
+    ObjectGone,
     ResourceSupport,
     SourceError,
     SourceTimeout,
     SourceUnavailable,
+    WriteValues,
 )
 from facade.cache import ABSENT as _ABSENT
 from facade.cache import CacheStore, MemoryStore
@@ -202,6 +209,20 @@ class GuardedAdapter:
     async def aclose(self) -> None:
         await self.inner.aclose()
 
+    # --- the adapter's writes, guarded: deadline and breaker, no cache, no retry ---------------
+
+    async def create(self, context: CallContext, resource: str, values: WriteValues) -> KIObject:
+        context.asked.add(self.name)
+        return await self._call(context, lambda: self.inner.create(resource, values))
+
+    async def update(self, context: CallContext, resource: str, key: str, values: WriteValues) -> KIObject:
+        context.asked.add(self.name)
+        return await self._call(context, lambda: self.inner.update(resource, key, values))
+
+    async def delete(self, context: CallContext, resource: str, key: str) -> None:
+        context.asked.add(self.name)
+        await self._call(context, lambda: self.inner.delete(resource, key))
+
     async def invalidate(self, resource: str | None = None) -> None:
         """Forget cached answers of one resource, or all of this source, in every instance (for writes)."""
         await self.cache.invalidate(resource)
@@ -255,6 +276,9 @@ class GuardedAdapter:
         except TimeoutError:
             self._failed("timeout")
             raise SourceTimeout(f"{self.name}: no answer within {timeout:.1f}s") from None
+        except (InvalidWrite, ObjectGone):
+            self.breaker.succeeded()  # the application answered: a refusal is not a failure
+            raise
         except SourceError as exc:
             self._failed(exc.reason)
             raise

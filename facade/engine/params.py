@@ -148,14 +148,19 @@ def _apply_aliases(conditions: list[Condition]) -> list[Condition]:
     return result
 
 
+def check_known(items: Sequence[tuple[str, str]], allowed: set[str]) -> None:
+    """A 400 naming every query parameter that is not allowed here."""
+    unknown = sorted({name for name, _ in items if name not in allowed})
+    if unknown:
+        raise _invalid("nonFieldErrors", "unknown-parameters", f"Onbekende query parameters: {', '.join(unknown)}")
+
+
 def parse_query(resource: ResourceDef, items: Sequence[tuple[str, str]], *, detail: bool) -> ParsedQuery:
     """Validate the query string of a list (`detail=False`) or detail GET of `resource`."""
     allowed: set[str] = {"expand"} if resource.expand else set()
     if not detail:
         allowed |= {"page", "pageSize", *resource.filters}
-    unknown = sorted({name for name, _ in items if name not in allowed})
-    if unknown:
-        raise _invalid("nonFieldErrors", "unknown-parameters", f"Onbekende query parameters: {', '.join(unknown)}")
+    check_known(items, allowed)
 
     expand = parse_expand(resource, [value for name, value in items if name == "expand"])
     seen: dict[str, str] = {}

@@ -13,9 +13,10 @@ from tests.support.server import running_cli
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def readme_curls() -> list[list[str]]:
+def readme_curls(block_index: int = 1) -> list[list[str]]:
+    """The curl commands of the n-th `sh` block of "Try the demo"."""
     text = README.read_text()
-    block = text.split("## Try the demo", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    block = text.split("## Try the demo", 1)[1].split("```sh")[block_index].split("```", 1)[0]
     return [shlex.split(line) for line in block.splitlines() if line.startswith("curl ")]
 
 
@@ -43,5 +44,10 @@ def test_curl_examples_against_the_demo(tmp_path):
                 elif arg.startswith(("$API", "http")):
                     url = re.sub(r"^\$API", api, arg)
             statuses.append(httpx.get(url, headers=headers, timeout=30).status_code)
+        [write] = readme_curls(2)
+        headers = {"Authorization": "Token demo-token-0123456789", "Content-Type": "application/json"}
+        made = httpx.post(f"{api}/maak-klantcontact", content=write[write.index("-d") + 1], headers=headers, timeout=30)
     # every example answers as the README says: the last one is the deliberate mistake
     assert statuses[:-1] == [200] * (len(statuses) - 1) and statuses[-1] == 400, statuses
+    assert made.status_code == 201, made.text
+    assert made.json()["betrokkene"]["wasPartij"]["uuid"] == "f0a20262-94df-45f5-9943-8b21fdc79c28"

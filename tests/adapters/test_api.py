@@ -7,7 +7,14 @@ import re
 import adapters.api as api
 from tests.test_layers import ROOT, imported_modules
 
-PRIVATE = ("adapters.protocol", "adapters.http", "adapters.filters", "adapters.settings", "adapters.records")
+PRIVATE = (
+    "adapters.protocol",
+    "adapters.http",
+    "adapters.filters",
+    "adapters.settings",
+    "adapters.records",
+    "adapters.writes",
+)
 BUNDLED = ("crm_stub", "zgw", "klantinteracties")
 
 

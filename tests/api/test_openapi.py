@@ -13,7 +13,9 @@ async def test_served_document_and_docs_page(demo_client):
     document = (await demo_client.get(f"{API}/schema/openapi.json", headers={"Authorization": ""})).json()
     assert document["info"]["version"] == "0.9.0"
     methods = {m for operations in document["paths"].values() for m in operations}
-    assert methods == {"get"}
+    assert methods == {"get", "post", "put", "patch", "delete"}  # the demo's CRM takes every write
+    assert set(document["paths"]["/maak-klantcontact"]) == {"post"}
+    assert "requestBody" in document["paths"]["/betrokkenen"]["post"]
     page = await demo_client.get(f"{API}/schema/")
     assert page.status_code == 200 and "openapi.json" in page.text
 

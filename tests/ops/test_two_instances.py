@@ -1,8 +1,9 @@
 """Two façade processes sharing a real redis-server, behind a real nginx, all on loopback.
 
 Shows: the same UUIDs from both; an answer cached by one served by the other; an invalidation
-(as a write makes it) reaching both; Redis stopped mid-run costing no request; and one
-instance killed under load with the balancer carrying on.
+(as a write makes it) reaching both; a write through one read back through the other at once;
+a retried POST through the other instance creating nothing new; Redis stopped mid-run costing
+no request; and one instance killed under load with the balancer carrying on.
 
 The upstream is a Klantinteracties register (this façade over the demo CRM, its own process)
 that counts the requests it gets.
@@ -109,12 +110,13 @@ def cluster(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster")
     base_config = {
         "identity_secret": {"env": "T_IDENTITY"},
-        "clients": [{"name": "kcc", "token": {"env": "T_TOKEN"}}],
+        "clients": [{"name": "kcc", "token": {"env": "T_TOKEN"}, "permissions": {"write": "*"}}],
+        "processing_log": {"sink": "file", "path": str(folder / "verwerkingen.jsonl"), "key": {"env": "T_IDENTITY"}},
     }
     register = {
         "identity_secret": {"env": "T_IDENTITY"},
         # the façades merge partijen by BSN: their client needs the bsn permission, so a processing log
-        "clients": [{"name": "facade", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True}}],
+        "clients": [{"name": "facade", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True, "write": "*"}}],
         "processing_log": {
             "sink": "file",
             "path": str(folder / "register-verwerkingen.jsonl"),
@@ -221,6 +223,33 @@ def test_an_invalidation_by_one_process_reaches_every_instance(cluster):
         asked = cluster.upstream_requests() - before
         # the first instance asks again; the second then gets that fresh answer from Redis
         assert asked >= (1 if instance is one else 0)
+
+
+def test_a_write_through_one_instance_is_read_back_through_the_other_at_once(cluster):
+    one, two = cluster.instances
+    body = {"kanaal": "telefoon", "onderwerp": "Eerst", "taal": "nld", "vertrouwelijk": False}
+    made = httpx.post(f"{one.base}{API}/klantcontacten", json=body, headers=AUTH, timeout=30)
+    assert made.status_code == 201, made.text
+    path = f"klantcontacten/{made.json()['uuid']}"
+    assert get(two.base, path).json()["onderwerp"] == "Eerst"  # now cached, in Redis
+    changed = httpx.patch(f"{one.base}{API}/{path}", json={"onderwerp": "Daarna"}, headers=AUTH, timeout=30)
+    assert changed.status_code == 200
+    assert get(two.base, path).json()["onderwerp"] == "Daarna"  # no window: the other instance forgot it too
+
+
+def test_a_retried_post_through_the_other_instance_creates_nothing_new(cluster):
+    one, two = cluster.instances
+    marker = f"idem{time.monotonic_ns()}"
+    body = {"kanaal": "telefoon", "onderwerp": marker, "taal": "nld", "vertrouwelijk": False}
+    key = {**AUTH, "Idempotency-Key": marker}
+    first = httpx.post(f"{one.base}{API}/klantcontacten", json=body, headers=key, timeout=30)
+    retry = httpx.post(f"{two.base}{API}/klantcontacten", json=body, headers=key, timeout=30)
+    assert first.status_code == retry.status_code == 201, retry.text
+    assert retry.json()["uuid"] == first.json()["uuid"] and retry.headers["Idempotent-Replayed"] == "true"
+    held = httpx.get(
+        f"{cluster.upstream.base}{API}/klantcontacten", params={"onderwerp": marker}, headers=AUTH, timeout=30
+    )
+    assert held.json()["count"] == 1
 
 
 def test_redis_stopped_mid_run_costs_no_request(cluster):

@@ -39,14 +39,14 @@ def _registry() -> Registry:
     return Registry().with_resource("contract", Resource.from_contents(_patched(), default_specification=DRAFT4))
 
 
-def response_schema(path: str, status: str = "200") -> dict[str, Any]:
-    """The response schema the contract declares for `GET path` (path as in the spec)."""
-    operation = _patched()["paths"][path]["get"]
+def response_schema(path: str, status: str = "200", method: str = "get") -> dict[str, Any]:
+    """The response schema the contract declares for `<method> path` (path as in the spec)."""
+    operation = _patched()["paths"][path][method]
     schema = operation["responses"][status]["content"]["application/json"]["schema"]
     return {"$ref": "contract" + schema["$ref"]} if "$ref" in schema else schema
 
 
-def assert_valid(body: Any, path: str) -> None:
-    validator = OAS30Validator(response_schema(path), registry=_registry())
+def assert_valid(body: Any, path: str, method: str = "get", status: str = "200") -> None:
+    validator = OAS30Validator(response_schema(path, status, method), registry=_registry())
     errors = [best_match([error]) for error in validator.iter_errors(body)]
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors[:10])

@@ -1,0 +1,81 @@
+"""Façades that take writes, over real HTTP: a CRM source and a Klantinteracties source.
+
+`upstream` is a façade over the CRM stand-in (the Klantinteracties register the `ki` source of
+the façade under test passes writes to); the façade under test has two sources, `crm` (its own
+CRM stand-in) and `ki` (that register), and routes new objects without an owner to the one its
+`write_targets` name. Every server is `klantinteracties-facade serve` on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from mapping.codes import eleven_test
+from mapping.contract import API_PREFIX
+from tests.conftest import IDENTITY_SECRET, PROCESSING_LOG_KEY, TOKEN
+from tests.support.server import running_facade
+
+ENV = {"T_IDENTITY": IDENTITY_SECRET, "T_TOKEN": TOKEN, "T_UPSTREAM": TOKEN, "T_LOG_KEY": PROCESSING_LOG_KEY}
+OWNERLESS = ("klantcontacten", "partijen", "actoren", "categorieen", "partij-identificatoren", "digitaleadressen")
+
+
+def facade_config(sources: list[dict], write_targets: dict[str, str] | None = None, **extra) -> dict:
+    """A façade with a writing client (`TOKEN`: every collection, BSNs)."""
+    return {
+        "identity_secret": {"env": "T_IDENTITY"},
+        "clients": [{"name": "writer", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True, "write": "*"}}],
+        "processing_log": {"sink": "stdout", "key": {"env": "T_LOG_KEY"}},
+        "sources": sources,
+        "write_targets": write_targets or {},
+        **extra,
+    }
+
+
+@contextmanager
+def register(tmp_path: Path) -> Iterator[str]:
+    """A façade over the CRM stand-in alone: the upstream register of a `ki` source. It merges no
+    partijen, as Open Klant does not: a partij keeps its UUID when it gets a BSN."""
+    config = facade_config([{"name": "register", "kind": "crm_stub"}], merge_partijen=False)
+    with running_facade(config, ENV, tmp_path, tmp_path / "register.log") as base:
+        yield base
+
+
+@contextmanager
+def facade_over(tmp_path: Path, upstream: str, target: str, log_file: Path | None = None) -> Iterator[str]:
+    """The façade under test: sources `crm` and `ki`; objects without an owner go to `target`."""
+    sources = [
+        {"name": "crm", "kind": "crm_stub"},
+        {
+            "name": "ki",
+            "kind": "klantinteracties",
+            "settings": {"base_url": upstream + API_PREFIX, "token": {"env": "T_UPSTREAM"}, "dialect": "current"},
+        },
+    ]
+    config = facade_config(sources, {collection: target for collection in OWNERLESS})
+    folder = tmp_path / target
+    folder.mkdir(exist_ok=True)
+    with running_facade(config, ENV, folder, log_file) as base:
+        yield base
+
+
+def client(base: str, token: str = TOKEN) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base + API_PREFIX, headers={"Authorization": f"Token {token}"}, timeout=60)
+
+
+_numbers = itertools.count(111_222_333)
+
+
+def fresh_bsn() -> str:
+    """A BSN (passes the elfproef) that no dataset holds and no earlier call gave out."""
+    while not eleven_test(number := f"{next(_numbers):09d}"):
+        pass
+    return number
+
+
+def ref(obj: dict) -> dict:
+    return {"uuid": obj["uuid"]}
