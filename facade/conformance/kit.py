@@ -1,10 +1,11 @@
 """The kit's state for one adapter under test: how to build it, what it listed, how checks run.
 
 A check is an async function of a `Check` context (the adapter, an engine over it, the records
-read so far) that raises `CheckFailed` with a message naming what is wrong. Each check runs in a
-fresh event loop with a freshly built adapter (closed afterwards), so checks are independent and
-any test runner can drive them; what the adapter listed is kept for the whole class, because
-every check compares against it.
+read so far) that raises `CheckFailed` with a message naming what is wrong. The checks of one
+test class share one event loop (its own, so no pytest-asyncio setting is needed) and one
+adapter, as the façade shares one per source for its whole life; a check against a failing
+application builds its own. What the adapter listed is kept for the class: every check
+compares against it.
 """
 
 from __future__ import annotations
@@ -106,16 +107,30 @@ class KitRun:
         self.probe_keys: dict[str, str | None] = {}
         """Resource -> a listed key `get_many` gives back (None: none does), for the failure checks."""
 
+        self._runner = asyncio.Runner()
+        self._adapter: Adapter | None = None
+
     def run(self, check: Callable[..., Awaitable[None]], *arguments: Any, upstream: str | None = None) -> None:
-        """Run one check in a fresh event loop on a freshly built adapter."""
-        asyncio.run(self._run(check, arguments, upstream or self.upstream))
+        """Run one check on the class's adapter, or on one built for another `upstream` (closed after)."""
+        self._runner.run(self._run(check, arguments, upstream))
 
     async def _run(self, check: Callable[..., Awaitable[None]], arguments: tuple, upstream: str | None) -> None:
+        if upstream is None:
+            if self._adapter is None:
+                self._adapter = self.target.build(self.upstream)
+            await check(Check(self, self._adapter, self.upstream), *arguments)
+            return
         adapter = self.target.build(upstream)
         try:
             await check(Check(self, adapter, upstream), *arguments)
         finally:
             await adapter.aclose()
+
+    def close(self) -> None:
+        """Close the class's adapter and event loop."""
+        if self._adapter is not None:
+            self._runner.run(self._adapter.aclose())
+        self._runner.close()
 
 
 class Check:

@@ -63,8 +63,10 @@ class AdapterConformance:
 
     @pytest.fixture(scope="class")
     @classmethod
-    def kit(cls, upstream: str | None) -> KitRun:
-        return KitRun(_target(cls), upstream, cls.dataset)
+    def kit(cls, upstream: str | None) -> Iterator[KitRun]:
+        run = KitRun(_target(cls), upstream, cls.dataset)
+        yield run
+        run.close()
 
     # --- the declaration -----------------------------------------------------------------------
 

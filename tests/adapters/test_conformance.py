@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.zgw.local_server import serve_in_thread
-from facade.conformance import AdapterConformance
+from facade.conformance import AdapterConformance, Dataset
 from tests.conftest import IDENTITY_SECRET, TOKEN
 from tests.support.server import running_facade
 from tests.zgw.support import CLIENT_ID, SECRET
@@ -43,6 +43,7 @@ class TestKlantinteracties(AdapterConformance):
     """Over a second façade serving the CRM demo: a Klantinteracties API upstream."""
 
     kind = "klantinteracties"
+    dataset = Dataset(samples=2)  # every upstream query is a query of the upstream façade's engine
 
     def settings_for(self, upstream):
         return {"base_url": f"{upstream}/klantinteracties/api/v1", "token": SecretStr(TOKEN), "dialect": "current"}

@@ -20,7 +20,11 @@ TOKEN = "defects-token-0123456789"
 
 
 def run(check, *arguments, defect: str = "none", dataset: Dataset | None = None) -> None:
-    KitRun(Target(IN_MEMORY, lambda upstream: {"defect": defect}), None, dataset or Dataset()).run(check, *arguments)
+    kit = KitRun(Target(IN_MEMORY, lambda upstream: {"defect": defect}), None, dataset or Dataset())
+    try:
+        kit.run(check, *arguments)
+    finally:
+        kit.close()
 
 
 @pytest.mark.parametrize(
@@ -120,7 +124,11 @@ def applications():
 
 def fail(applications, failing: str, fault: str) -> None:
     target = Target(OVER_HTTP, lambda upstream: {"base_url": upstream, "token": SecretStr(TOKEN), "failing": failing})
-    KitRun(target, None, Dataset()).run(c.failure_is_closed_and_clean, "partijen", fault, upstream=applications[fault])
+    kit = KitRun(target, None, Dataset())
+    try:
+        kit.run(c.failure_is_closed_and_clean, "partijen", fault, upstream=applications[fault])
+    finally:
+        kit.close()
 
 
 @pytest.mark.parametrize("fault", FAULTS)
