@@ -12,8 +12,8 @@ name and the nearest correct spelling::
     contract does not have (did you mean 'partijIdentificator__objectId'?)
 
 Checked: resource names, pushed-down filter names and how (`Pushdown`), key formats (a
-`KeyFormat` each, at least one, distinct names), `ordered` and `max_page`. Writable fields are
-checked the same way by `write_problems` once the protocol declares writes (issue 16).
+`KeyFormat` each, at least one, distinct names), `ordered` and `max_page`, and writable fields
+(`write_problems`, for the write declarations of issue 16) against the contract's model.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from adapters.protocol import Pushdown, ResourceSupport
 from mapping.contract import RESOURCES
+from mapping.ki import MODELS
 
 KEY_FORMAT_NAMES = ("TextKey()", "UuidKey()", "UuidKey(suffix=...)")
 """What a key format is written as, for the hint on a key format that is not one."""
@@ -130,12 +131,18 @@ def _is_key_format(value: Any) -> bool:
 
 
 def write_problems(resource: str, support: ResourceSupport) -> Iterator[str]:
-    """The hook for write declarations (issue 16): the writable fields a resource declares, checked
-    like filter names, with `unknown_name` against the fields of the contract's request body.
+    """The writable fields a resource declares (issue 16: `ResourceSupport.writes.fields`), checked
+    like filter names: each must be a field of the resource in the contract's model.
 
-    The protocol declares no writes yet, so there is nothing to check; when `ResourceSupport`
-    gets its write declaration, this yields one `unknown_name("declares the writable field",
-    ...)` line per field the contract does not have, and the conformance kit's write checks
-    read the same declaration.
-    """
-    return iter(())
+    Read through `getattr` until the write declaration is part of the protocol on main; then
+    `support.writes.fields` (None: every writable field of the contract)."""
+    fields = getattr(getattr(support, "writes", None), "fields", None)
+    if fields is None:
+        return
+    if not isinstance(fields, frozenset | set):
+        yield f"declares its writable fields as a {type(fields).__name__}: give a frozenset of field names"
+        return
+    known = [name for name in MODELS[resource].model_fields if name != "key"]
+    for name in sorted(fields, key=str):
+        if name not in known:
+            yield "declares " + unknown_name("the writable field", name, known)

@@ -8,8 +8,10 @@ name and its nearest correct spelling.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
+import types
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -80,6 +82,23 @@ def test_each_wrong_name_is_named_with_the_nearest_spelling(declaration, problem
     problems = declaration_problems(declaration)
     assert len(problems) == 1
     assert problems[0].startswith(problem)
+
+
+@dataclasses.dataclass(frozen=True)
+class WritableSupport(ResourceSupport):
+    """A resource with a write declaration shaped as issue 16 declares it (`writes.fields`)."""
+
+    writes: Any = None
+
+
+def test_writable_fields_are_checked_like_filter_names():
+    writes = types.SimpleNamespace(fields=frozenset({"onderwerp", "inhoud", "onderwrp"}))
+    assert declaration_problems({"klantcontacten": WritableSupport(writes=writes)}) == [
+        "klantcontacten declares the writable field 'onderwrp', which the contract does not have "
+        "(did you mean 'onderwerp'?)"
+    ]
+    every_field = types.SimpleNamespace(fields=None)
+    assert declaration_problems({"klantcontacten": WritableSupport(writes=every_field)}) == []
 
 
 def test_every_problem_of_a_declaration_is_named_at_once():
