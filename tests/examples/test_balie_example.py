@@ -21,6 +21,7 @@ import httpx
 import pytest
 import yaml
 
+from facade.cli import main
 from tests.conftest import IDENTITY_SECRET, PROCESSING_LOG_KEY, TOKEN
 from tests.support.server import running_facade
 from tests.test_layers import ROOT
@@ -88,20 +89,37 @@ def _balie_app():
     return module
 
 
+ENV = {
+    "FACADE_IDENTITY_SECRET": IDENTITY_SECRET,
+    "FACADE_KCC_TOKEN": TOKEN,
+    "FACADE_PROCESSING_LOG_KEY": PROCESSING_LOG_KEY,
+    "BALIE_TOKEN": BALIE_TOKEN,
+}
+
+
 @pytest.fixture(scope="module")
-def balie_facade(tmp_path_factory):
-    """Balie's stand-in, and a façade serving examples/balie/facade.yaml in front of it."""
+def walkthrough_config():
+    """examples/balie/facade.yaml, pointed at Balie's stand-in (on a free port)."""
     with _balie_app().serve(BALIE_TOKEN) as balie:
         config = yaml.safe_load((EXAMPLE / "facade.yaml").read_text())
         config["sources"][0]["settings"]["base_url"] = f"{balie}/api/v1"
-        env = {
-            "FACADE_IDENTITY_SECRET": IDENTITY_SECRET,
-            "FACADE_KCC_TOKEN": TOKEN,
-            "FACADE_PROCESSING_LOG_KEY": PROCESSING_LOG_KEY,
-            "BALIE_TOKEN": BALIE_TOKEN,
-        }
-        with running_facade(config, env, tmp_path_factory.mktemp("balie")) as base:
-            yield f"{base}/klantinteracties/api/v1"
+        yield config
+
+
+@pytest.fixture(scope="module")
+def balie_facade(walkthrough_config, tmp_path_factory):
+    """A façade serving the walk-through's configuration."""
+    with running_facade(walkthrough_config, ENV, tmp_path_factory.mktemp("balie")) as base:
+        yield f"{base}/klantinteracties/api/v1"
+
+
+def test_the_walkthrough_configuration_checks_and_probes(walkthrough_config, tmp_path, monkeypatch, capsys):
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    config = tmp_path / "facade.yaml"
+    config.write_text(yaml.safe_dump(walkthrough_config))
+    assert main(["check", "--config", str(config), "--probe"]) == 0
+    assert "source balie (balie): reachable, authorised;" in capsys.readouterr().out
 
 
 def test_the_walkthrough_facade_finds_a_citizen_and_their_contacts(balie_facade):
