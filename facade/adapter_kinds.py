@@ -76,6 +76,10 @@ def declaration_lines(resources: Mapping[str, ResourceSupport], indent: str) -> 
 
 
 def _value_text(value: Any) -> str:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _promise_text(value)
+    if isinstance(value, frozenset | set):
+        return ", ".join(sorted(map(str, value))) or "-"
     if isinstance(value, tuple) and all(hasattr(v, "name") for v in value):
         return ", ".join(v.name for v in value)  # key formats
     if isinstance(value, Mapping):
@@ -83,6 +87,17 @@ def _value_text(value: Any) -> str:
     if isinstance(value, enum.Enum):
         return str(value.value)
     return str(value)
+
+
+def _promise_text(value: Any) -> str:
+    """A declaration's nested promise (e.g. a write declaration): the flags that hold, then the rest."""
+    flags = [f.name for f in dataclasses.fields(value) if getattr(value, f.name) is True]
+    rest = [
+        f"{f.name}: {_value_text(getattr(value, f.name))}"
+        for f in dataclasses.fields(value)
+        if not isinstance(getattr(value, f.name), bool) and getattr(value, f.name) is not None
+    ]
+    return "; ".join([", ".join(flags) or "none", *rest])
 
 
 def _settings_lines(model: type[BaseModel], indent: str) -> Iterator[str]:

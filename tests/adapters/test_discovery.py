@@ -6,14 +6,18 @@ installs an adapter package: it registers kind `balie` in `klantinteracties_faca
 
 from __future__ import annotations
 
+import dataclasses
 from importlib.metadata import EntryPoint
+from typing import Any
 
 import pytest
 import yaml
 from pydantic import SecretStr
 
 from adapters import registry
+from adapters.protocol import ResourceSupport
 from adapters.registry import ENTRY_POINT_GROUP, UnknownAdapterKind, installed_kinds, load_factory
+from facade.adapter_kinds import declaration_lines
 from facade.api.app import build_engine
 from facade.cli import main
 from tests.conftest import IDENTITY_SECRET, TOKEN, settings
@@ -96,3 +100,27 @@ def test_a_plug_in_that_cannot_load_is_reported_and_the_rest_listed(monkeypatch,
     out = capsys.readouterr().out
     assert "kapot  (an installed package: no_such_package.adapter:from_settings)\n  cannot be loaded:" in out
     assert "balie  (balie-adapter 0.1.0" in out
+
+
+def test_a_further_promise_of_a_declaration_is_listed_too():
+    """What `ResourceSupport` holds beyond pushdown (writes, once declared) shows without change here."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Writes:
+        create: bool = True
+        update: bool = False
+        delete: bool = True
+        fields: frozenset[str] | None = frozenset({"onderwerp", "kanaal"})
+
+    @dataclasses.dataclass(frozen=True)
+    class WritableSupport(ResourceSupport):
+        writes: Any = None
+
+    lines = list(declaration_lines({"klantcontacten": WritableSupport(ordered=True, writes=Writes())}, ""))
+    assert lines == [
+        "klantcontacten",
+        "  pushdown: -",
+        "  key_formats: text",
+        "  ordered: True",
+        "  writes: create, delete; fields: kanaal, onderwerp",
+    ]
