@@ -5,8 +5,8 @@ it, starts the application (or a stand-in) in a fixture, and describes the data;
 the adapter's declaration and runs one test per (check, resource) and per (check, resource,
 filter) it implies, so a failure names exactly what is wrong::
 
-    FAILED test_conformance.py::TestBalie::test_filter_keeps_every_match[klantcontacten?onderwerp]
-      balie: klantcontacten?onderwerp=ver drops records that match it: ['c-1004'] ...
+    FAILED tests/test_conformance.py::TestBalie::test_filter_keeps_every_match[klantcontacten?onderwerp]
+      balie: klantcontacten?onderwerp=ark drops records that match it: ['c-2009', 'c-2002'] ...
 
 The declaration is read once at collection, from an adapter built with `settings_for(OFFLINE)`:
 like the façade at start-up, the kit reads it before any call to the application, so it may
@@ -19,6 +19,7 @@ declaration). Checks of write declarations (issue 16) come as a `writable` axis 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -112,16 +113,17 @@ class AdapterConformance:
 
     @pytest.fixture(scope="class")
     @classmethod
-    def failing_applications(cls) -> Iterator[dict[str, str]]:
-        with failing_applications() as applications:
-            yield applications
+    def failing_upstreams(cls) -> Iterator[dict[str, str]]:
+        """Fault name -> the root URL of an application failing that way (`faults.FAULTS`)."""
+        with failing_applications() as urls:
+            yield urls
 
     def test_failure_is_closed_and_clean(
-        self, kit: KitRun, failing_applications: dict[str, str], failing: tuple[str, str]
+        self, kit: KitRun, failing_upstreams: dict[str, str], failing: tuple[str, str]
     ) -> None:
         resource, fault = failing
         _check(kit, checks.probe_key, resource)
-        _check(kit, checks.failure_is_closed_and_clean, resource, fault, upstream=failing_applications[fault])
+        _check(kit, checks.failure_is_closed_and_clean, resource, fault, upstream=failing_upstreams[fault])
 
     # --- parametrisation from the declaration ----------------------------------------------------
 
@@ -154,7 +156,12 @@ def _check(kit: KitRun, check: Callable, *arguments: Any, upstream: str | None =
 
 
 def _resources(cls: type[AdapterConformance], resources: Declared) -> list[Any]:
-    return [pytest.param(name, id=name) for name in resources if name in RESOURCES]
+    """The declared resources the contract has (the others are `test_declaration`'s)."""
+    return [
+        pytest.param(name, id=name)
+        for name, support in resources.items()
+        if name in RESOURCES and isinstance(support, ResourceSupport)
+    ]
 
 
 def _pushed(cls: type[AdapterConformance], resources: Declared, only: Pushdown | None = None) -> list[Any]:
@@ -176,8 +183,7 @@ def _failing(cls: type[AdapterConformance], resources: Declared) -> list[Any]:
         return []
     return [
         pytest.param((resource, fault), id=f"{resource}:{fault}")
-        for resource in resources
-        if resource in RESOURCES
+        for resource in (param.values[0] for param in _resources(cls, resources))
         for fault in FAULTS
     ]
 
@@ -210,8 +216,6 @@ def _declared(cls: type[AdapterConformance]) -> tuple[Declared | None, str]:
 
 
 def _read_declaration(cls: type[AdapterConformance]) -> tuple[Declared | None, str]:
-    import asyncio
-
     if not cls.kind:
         return None, f"{cls.__name__}: set `kind` to the adapter kind (an entry-point name or 'module:factory')"
     try:
@@ -220,7 +224,9 @@ def _read_declaration(cls: type[AdapterConformance]) -> tuple[Declared | None, s
         return None, f"the adapter could not be built with settings_for({OFFLINE!r}): {type(exc).__name__}: {exc}"
     try:
         resources = adapter.resources
-        return (dict(resources) if isinstance(resources, Mapping) else resources), ""
+        if not isinstance(resources, Mapping):
+            return None, declaration_problems(resources)[0]
+        return dict(resources), ""
     finally:
         asyncio.run(adapter.aclose())
 
