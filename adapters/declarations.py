@@ -12,8 +12,8 @@ name and the nearest correct spelling::
     contract does not have (did you mean 'partijIdentificator__objectId'?)
 
 Checked: resource names, pushed-down filter names and how (`Pushdown`), key formats (a
-`KeyFormat` each, at least one, distinct names), `ordered` and `max_page`, and writable fields
-(`write_problems`, for the write declarations of issue 16) against the contract's model.
+`KeyFormat` each, at least one, distinct names), `ordered` and `max_page`, and the write
+declaration (`writes`: a `WriteSupport` whose writable fields the contract's model has).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from adapters.protocol import Pushdown, ResourceSupport
+from adapters.protocol import Pushdown, ResourceSupport, WriteSupport
 from mapping.contract import RESOURCES
 from mapping.ki import MODELS
 
@@ -131,18 +131,19 @@ def _is_key_format(value: Any) -> bool:
 
 
 def write_problems(resource: str, support: ResourceSupport) -> Iterator[str]:
-    """The writable fields a resource declares (issue 16: `ResourceSupport.writes.fields`), checked
-    like filter names: each must be a field of the resource in the contract's model.
-
-    Read through `getattr` until the write declaration is part of the protocol on main; then
-    `support.writes.fields` (None: every writable field of the contract)."""
-    fields = getattr(getattr(support, "writes", None), "fields", None)
-    if fields is None:
+    """What a resource declares it takes in writes (`ResourceSupport.writes`): a `WriteSupport`,
+    whose writable fields (None: every writable field) are fields of the resource in the
+    contract's model, checked like filter names."""
+    writes = support.writes
+    if not isinstance(writes, WriteSupport):
+        yield f"declares writes as a {type(writes).__name__}: give a WriteSupport"
         return
-    if not isinstance(fields, frozenset | set):
-        yield f"declares its writable fields as a {type(fields).__name__}: give a frozenset of field names"
+    if writes.fields is None:
+        return
+    if not isinstance(writes.fields, frozenset | set):
+        yield f"declares its writable fields as a {type(writes.fields).__name__}: give a frozenset of field names"
         return
     known = [name for name in MODELS[resource].model_fields if name != "key"]
-    for name in sorted(fields, key=str):
+    for name in sorted(writes.fields, key=str):
         if name not in known:
             yield "declares " + unknown_name("the writable field", name, known)

@@ -8,10 +8,8 @@ name and its nearest correct spelling.
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
-import types
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -19,7 +17,18 @@ import pytest
 import yaml
 from pydantic import Field, SecretStr
 
-from adapters.api import Adapter, AdapterSettings, ListPage, ListQuery, Pushdown, ResourceSupport, TextKey, UuidKey, ki
+from adapters.api import (
+    Adapter,
+    AdapterSettings,
+    ListPage,
+    ListQuery,
+    Pushdown,
+    ResourceSupport,
+    TextKey,
+    UuidKey,
+    WriteSupport,
+    ki,
+)
 from adapters.crm_stub.adapter import CrmStubAdapter
 from adapters.declarations import InvalidDeclaration, check_declaration, declaration_problems
 from adapters.klantinteracties.adapter import KlantinteractiesAdapter
@@ -84,21 +93,16 @@ def test_each_wrong_name_is_named_with_the_nearest_spelling(declaration, problem
     assert problems[0].startswith(problem)
 
 
-@dataclasses.dataclass(frozen=True)
-class WritableSupport(ResourceSupport):
-    """A resource with a write declaration shaped as issue 16 declares it (`writes.fields`)."""
-
-    writes: Any = None
-
-
 def test_writable_fields_are_checked_like_filter_names():
-    writes = types.SimpleNamespace(fields=frozenset({"onderwerp", "inhoud", "onderwrp"}))
-    assert declaration_problems({"klantcontacten": WritableSupport(writes=writes)}) == [
+    writes = WriteSupport(create=True, update=True, fields=frozenset({"onderwerp", "inhoud", "onderwrp"}))
+    assert declaration_problems({"klantcontacten": ResourceSupport(writes=writes)}) == [
         "klantcontacten declares the writable field 'onderwrp', which the contract does not have "
         "(did you mean 'onderwerp'?)"
     ]
-    every_field = types.SimpleNamespace(fields=None)
-    assert declaration_problems({"klantcontacten": WritableSupport(writes=every_field)}) == []
+    every_field = WriteSupport(create=True, update=True, delete=True)
+    assert declaration_problems({"klantcontacten": ResourceSupport(writes=every_field)}) == []
+    loose = {"klantcontacten": ResourceSupport(writes={"create": True})}  # type: ignore[arg-type]
+    assert declaration_problems(loose) == ["klantcontacten declares writes as a dict: give a WriteSupport"]
 
 
 def test_every_problem_of_a_declaration_is_named_at_once():

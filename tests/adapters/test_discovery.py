@@ -6,16 +6,14 @@ installs an adapter package: it registers kind `balie` in `klantinteracties_faca
 
 from __future__ import annotations
 
-import dataclasses
 from importlib.metadata import EntryPoint
-from typing import Any
 
 import pytest
 import yaml
 from pydantic import SecretStr
 
 from adapters import registry
-from adapters.protocol import ResourceSupport
+from adapters.protocol import ResourceSupport, WriteSupport
 from adapters.registry import ENTRY_POINT_GROUP, UnknownAdapterKind, installed_kinds, load_factory
 from facade.adapter_kinds import declaration_lines
 from facade.api.app import build_engine
@@ -102,21 +100,9 @@ def test_a_plug_in_that_cannot_load_is_reported_and_the_rest_listed(monkeypatch,
     assert "balie  (balie-adapter 0.1.0" in out
 
 
-def test_a_further_promise_of_a_declaration_is_listed_too():
-    """What `ResourceSupport` holds beyond pushdown (writes, once declared) shows without change here."""
-
-    @dataclasses.dataclass(frozen=True)
-    class Writes:
-        create: bool = True
-        update: bool = False
-        delete: bool = True
-        fields: frozenset[str] | None = frozenset({"onderwerp", "kanaal"})
-
-    @dataclasses.dataclass(frozen=True)
-    class WritableSupport(ResourceSupport):
-        writes: Any = None
-
-    lines = list(declaration_lines({"klantcontacten": WritableSupport(ordered=True, writes=Writes())}, ""))
+def test_a_write_declaration_is_listed_too():
+    writes = WriteSupport(create=True, delete=True, fields=frozenset({"onderwerp", "kanaal"}))
+    lines = list(declaration_lines({"klantcontacten": ResourceSupport(ordered=True, writes=writes)}, ""))
     assert lines == [
         "klantcontacten",
         "  pushdown: -",
