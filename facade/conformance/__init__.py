@@ -20,7 +20,7 @@ Its promises follow `adapters.api.ADAPTER_API_VERSION`: a check added in a minor
 only what the protocol already promised.
 """
 
-from facade.conformance.kit import CheckFailed, Dataset
+from facade.conformance.kit import CheckFailed, Dataset, Write
 from facade.conformance.suite import OFFLINE, AdapterConformance
 
-__all__ = ["OFFLINE", "AdapterConformance", "CheckFailed", "Dataset"]
+__all__ = ["OFFLINE", "AdapterConformance", "CheckFailed", "Dataset", "Write"]

@@ -11,20 +11,20 @@ import datetime as dt
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import orjson
 
-from adapters.protocol import Adapter, FilterValue, ListQuery, Pushdown, SourceError
+from adapters.protocol import Adapter, FilterValue, InvalidWrite, ListQuery, ObjectGone, Pushdown, SourceError
 from facade.conformance.contract import contract_problems
 from facade.conformance.faults import FAULTS, RAISES
 from facade.conformance.kit import Check, query_text
 from facade.conformance.samples import absent_key, condition_for, values_to_try
 from facade.engine.render import Renderer, walk_refs
 from mapping.contract import RESOURCES
-from mapping.ki import Partij
+from mapping.ki import Partij, Ref
 
 TIME_ORDER = {name: definition.order for name, definition in RESOURCES.items() if definition.order != "source"}
 """Resources with a canonical order (newest first by this field); others need only a stable order."""
@@ -391,6 +391,83 @@ def _captured_logs() -> Iterator[list[str]]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
+async def declared_writes_round_trip(check: Check, resource: str) -> None:
+    """What a resource declares it takes in writes (`ResourceSupport.writes`) round-trips with the
+    dataset's `Write`: a create answers an object of a declared key format holding what was sent,
+    which `get_many` then gives back the same; so does an update; after a delete `get_many` has it
+    no more and a second delete raises `ObjectGone`. Runs last: it changes the application."""
+    writes = check.support(resource).writes
+    case = check.run.dataset.writes[resource]
+    if writes.create:
+        created = await _refused_as_failure(
+            check, f"a create of {resource}", check.adapter.create(resource, case.create)
+        )
+        await _written(check, resource, "a create", created, case.create)
+        key = created.key
+    else:
+        records = await check.listing(resource)
+        if not records:
+            raise check.fail(f"{resource} takes updates or deletes but lists no record to write to")
+        key = records[0].key
+    if writes.update and case.update:
+        write = check.adapter.update(resource, key, case.update)
+        updated = await _refused_as_failure(check, f"an update of {resource} {key!r}", write)
+        if updated.key != key:
+            raise check.fail(f"an update of {resource} {key!r} answers the object {updated.key!r}")
+        await _written(check, resource, "an update", updated, case.update)
+    if writes.delete:
+        await check.adapter.delete(resource, key)
+        if key in await check.adapter.get_many(resource, [key]):
+            raise check.fail(f"after a delete of {resource} {key!r}, get_many still gives it")
+        try:
+            await check.adapter.delete(resource, key)
+        except ObjectGone:
+            return
+        raise check.fail(f"a second delete of {resource} {key!r} does not raise ObjectGone")
+
+
+async def _refused_as_failure(check: Check, what: str, write: Awaitable[Any]) -> Any:
+    try:
+        return await write
+    except InvalidWrite as refused:
+        problems = "; ".join(f"{p.field}: {p.reason}" for p in refused.problems)
+        raise check.fail(f"{what} with the dataset's values is refused ({problems})") from None
+
+
+async def _written(check: Check, resource: str, what: str, obj: Any, values: Mapping[str, Any]) -> None:
+    """The object a write answered holds what was written, and `get_many` gives it back the same."""
+    if getattr(obj, "resource", None) != resource or not check.source.accepts(obj):
+        raise check.fail(f"{what} of {resource} answers no {resource} object with a key of a declared format")
+    lost = [name for name, value in values.items() if not _holds(value, getattr(obj, name, None))]
+    if lost:
+        raise check.fail(f"{what} of {resource} answers {obj.key!r} without what was written to {lost}")
+    found = (await check.adapter.get_many(resource, [obj.key])).get(obj.key)
+    if found is None:
+        raise check.fail(f"after {what} of {resource}, get_many does not give {obj.key!r} back")
+    differ = [name for name in type(obj).model_fields if getattr(found, name) != getattr(obj, name)]
+    if differ:
+        raise check.fail(f"after {what} of {resource}, get_many gives {obj.key!r} back other than written: {differ}")
+
+
+def _holds(sent: Any, stored: Any) -> bool:
+    """Does a stored value hold a written one (a reference by key, a value group by its parts sent)?"""
+    if isinstance(sent, Ref):
+        return isinstance(stored, Ref) and stored.key == sent.key
+    if isinstance(sent, Mapping):
+        part = stored.get if isinstance(stored, Mapping) else (lambda name: getattr(stored, name, None))
+        return stored is not None and all(_holds(value, part(name)) for name, value in sent.items())
+    if isinstance(sent, list | tuple):
+        return (
+            isinstance(stored, list | tuple)
+            and len(stored) == len(sent)
+            and all(any(_holds(element, candidate) for candidate in stored) for element in sent)
+        )
+    return sent == stored
 
 
 # --- helpers ------------------------------------------------------------------------------------

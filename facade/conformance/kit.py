@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-from adapters.protocol import Adapter, FilterValue, ListQuery, ResourceSupport
+from adapters.protocol import Adapter, FilterValue, ListQuery, ResourceSupport, WriteValues
 from adapters.registry import AdapterFactory, load_factory, validate_settings
 from facade.conformance.engine import engine_over
 from facade.engine.core import Engine, Request
@@ -35,6 +35,18 @@ LIST_LIMIT = 100
 
 class CheckFailed(Exception):
     """An adapter does not keep a promise; the message says which and where."""
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write round trip of a resource, in the values the engine hands an adapter
+    (`adapters.api.WriteValues`: contract field names, references as `ki.Ref` of its own keys,
+    value groups as dicts, dates parsed)."""
+
+    create: WriteValues
+    """The values of a create (for a resource that declares no creates: unused)."""
+    update: WriteValues = field(default_factory=dict)
+    """Changes then made to the created object (or to a listed one, without creates)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,9 @@ class Dataset:
     """BSNs in the data besides those on partij-identificatoren: they may not appear in any error text."""
     samples: int = 3
     """Values the kit takes from the records per pushed-down filter."""
+    writes: Mapping[str, Write] = field(default_factory=dict)
+    """Resource -> a write round trip, for the resources that declare writes: create, read back,
+    update, read back, delete, gone."""
 
 
 @dataclass

@@ -13,8 +13,8 @@ like the façade at start-up, the kit reads it before any call to the applicatio
 depend on the settings but not on the application.
 
 Adding a check: a `test_*` method here that takes `kit` and one of the parameters `AXES` knows
-(`resource`, `pushed`, `exact`, `failing`), or a new axis (a function of the class and its
-declaration). Checks of write declarations (issue 16) come as a `writable` axis and their tests.
+(`resource`, `pushed`, `exact`, `failing`, `writable`), or a new axis (a function of the class
+and its declaration).
 """
 
 from __future__ import annotations
@@ -125,6 +125,16 @@ class AdapterConformance:
         _check(kit, checks.probe_key, resource)
         _check(kit, checks.failure_is_closed_and_clean, resource, fault, upstream=failing_upstreams[fault])
 
+    # --- per resource that takes writes (last: they change the application) ----------------------
+
+    def test_declared_writes_round_trip(self, kit: KitRun, writable: str) -> None:
+        if writable not in self.dataset.writes:
+            pytest.skip(
+                f"{self.kind}: {writable} takes writes; give Dataset.writes[{writable!r}] = Write(create=...) "
+                "to check them"
+            )
+        _check(kit, checks.declared_writes_round_trip, writable)
+
     # --- parametrisation from the declaration ----------------------------------------------------
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
@@ -188,13 +198,28 @@ def _failing(cls: type[AdapterConformance], resources: Declared) -> list[Any]:
     ]
 
 
-AXES: dict[str, Axis] = {"resource": _resources, "pushed": _pushed, "exact": _exact, "failing": _failing}
+def _writable(cls: type[AdapterConformance], resources: Declared) -> list[Any]:
+    return [
+        param
+        for param in _resources(cls, resources)
+        if any(resources[param.values[0]].writes.allows(operation) for operation in ("create", "update", "delete"))
+    ]
+
+
+AXES: dict[str, Axis] = {
+    "resource": _resources,
+    "pushed": _pushed,
+    "exact": _exact,
+    "failing": _failing,
+    "writable": _writable,
+}
 """Test parameter name -> its values for a declaration (one test each)."""
 _EMPTY = {
     "pushed": "it pushes down no filter",
     "exact": "it declares no filter EXACT",
     "failing": "it has no application to fail (speaks_http = False)",
     "resource": "it declares no resource",
+    "writable": "it takes no writes",
 }
 
 
@@ -244,4 +269,13 @@ def _dataset_problems(dataset: Dataset, resources: Declared | None) -> list[str]
         support = resources.get(resource)
         if not isinstance(support, ResourceSupport) or name not in support.pushdown:
             problems.append(f"Dataset.values names {entry!r}, which the adapter does not push down")
+    for resource, write in dataset.writes.items():
+        support = resources.get(resource)
+        declared = support.writes if isinstance(support, ResourceSupport) else None
+        if declared is None or not any(declared.allows(op) for op in ("create", "update", "delete")):
+            problems.append(f"Dataset.writes names {resource!r}, which takes no writes")
+        elif declared.fields is not None:
+            undeclared = sorted((set(write.create) | set(write.update)) - declared.fields)
+            if undeclared:
+                problems.append(f"Dataset.writes[{resource!r}] writes {undeclared}, which it does not declare writable")
     return problems

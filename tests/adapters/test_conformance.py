@@ -7,19 +7,140 @@ an integrator gives it: the kind, its settings for an upstream URL, and the upst
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from pydantic import SecretStr
 
 from adapters.zgw.local_server import serve_in_thread
-from facade.conformance import AdapterConformance, Dataset
+from facade.conformance import AdapterConformance, Dataset, Write
+from facade.identity import IdentityCodec, KeySpace
+from mapping.contract import WRITES
+from mapping.keys import TextKey
+from mapping.ki import Ref
 from tests.conftest import IDENTITY_SECRET, TOKEN
 from tests.support.server import running_facade
 from tests.zgw.support import CLIENT_ID, SECRET
 
 
+def _identificator(object_id: str) -> dict:
+    return {"objectId": object_id, "codeObjecttype": "zaak", "codeRegister": "open-zaak", "codeSoortObjectId": "uuid"}
+
+
+CRM_WRITES = {
+    "partijen": Write(
+        create={
+            "soortPartij": "persoon",
+            "indicatieActief": True,
+            "partijIdentificatie": {"contactnaam": {"voornaam": "Kim", "achternaam": "Kit"}},
+        },
+        update={"interneNotitie": "Belt liever niet"},
+    ),
+    "klantcontacten": Write(
+        create={
+            "kanaal": "telefoon",
+            "onderwerp": "Vraag van de kit",
+            "taal": "nld",
+            "vertrouwelijk": False,
+            "plaatsgevondenOp": dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+        },
+        update={"inhoud": "Beantwoord"},
+    ),
+    "actoren": Write(
+        create={"naam": "Team Kit", "soortActor": "organisatorische_eenheid"}, update={"naam": "Team Zuid"}
+    ),
+    "categorieen": Write(create={"naam": "Kit"}, update={"naam": "Kit en co"}),
+    "betrokkenen": Write(
+        create={"hadKlantcontact": Ref("500001"), "rol": "klant", "initiator": True},
+        update={"organisatienaam": "Kit BV"},
+    ),
+    "digitaleadressen": Write(
+        create={"verstrektDoorPartij": Ref("100001"), "adres": "kit@example.nl", "soortDigitaalAdres": "email"},
+        update={"omschrijving": "Werk"},
+    ),
+    "partij-identificatoren": Write(
+        create={
+            "identificeerdePartij": Ref("100122"),  # a persoon without identificator
+            "partijIdentificator": {
+                "codeObjecttype": "natuurlijk_persoon",
+                "codeSoortObjectId": "bsn",
+                "objectId": "999999047",  # in no customer yet
+                "codeRegister": "brp",
+            },
+        },
+        update={
+            "partijIdentificator": {
+                "codeObjecttype": "natuurlijk_persoon",
+                "codeSoortObjectId": "bsn",
+                "objectId": "999999059",
+                "codeRegister": "brp",
+            }
+        },
+    ),
+    "vertegenwoordigingen": Write(
+        create={"vertegenwoordigendePartij": Ref("100001"), "vertegenwoordigdePartij": Ref("100002")}
+    ),
+    "rekeningnummers": Write(
+        create={"partij": Ref("100001"), "iban": "NL91ABNA0417164300"}, update={"bic": "ABNANL2A"}
+    ),
+    "onderwerpobjecten": Write(
+        create={"klantcontact": Ref("500001"), "onderwerpobjectidentificator": _identificator("zaak-kit-1")},
+        update={"onderwerpobjectidentificator": _identificator("zaak-kit-2")},
+    ),
+    "bijlagen": Write(
+        create={
+            "wasBijlageVanKlantcontact": Ref("500001"),
+            "bijlageidentificator": {
+                "objectId": "0c4b3a72-9f1e-4d8a-b5c6-7e2f1a3d9b40",
+                "codeObjecttype": "informatieobject",
+                "codeRegister": "open-zaak",
+                "codeSoortObjectId": "uuid",
+            },
+        },
+    ),
+    "actorklantcontacten": Write(create={"actor": Ref("D01"), "klantcontact": Ref("500002")}),
+    "internetaken": Write(
+        create={
+            "aanleidinggevendKlantcontact": Ref("500001"),
+            "gevraagdeHandeling": "Terugbellen",
+            "status": "te_verwerken",
+            "toegewezenAanActoren": [Ref("D01")],
+        },
+        update={"status": "verwerkt"},
+    ),
+    "categorie-relaties": Write(
+        create={"partij": Ref("100001"), "categorie": Ref("CAT02")}, update={"beginDatum": dt.date(2026, 1, 1)}
+    ),
+}
+"""A write round trip of every resource of the CRM demo (its keys), in the values adapters get."""
+
+
+def _upstream(resource: str, write: Write) -> Write:
+    """The same write through a Klantinteracties source over a façade serving the CRM demo: its
+    references as that façade's UUIDs of the CRM's keys (partijen not merged there)."""
+    codec = IdentityCodec(IDENTITY_SECRET.encode())
+    targets = WRITES[resource].references
+
+    def translated(name: str, value):
+        if isinstance(value, Ref):
+            return Ref(codec.encode(KeySpace("crm", targets[name], TextKey()), value.key) or "")
+        if isinstance(value, list):
+            return [translated(name, element) for element in value]
+        return value
+
+    return Write(
+        create={name: translated(name, value) for name, value in write.create.items()},
+        update={name: translated(name, value) for name, value in write.update.items()},
+    )
+
+
+UPSTREAM_WRITES = {resource: _upstream(resource, write) for resource, write in CRM_WRITES.items()}
+
+
 class TestCrmStub(AdapterConformance):
     kind = "crm_stub"
     speaks_http = False  # it reads its dataset file
+    dataset = Dataset(writes=CRM_WRITES)
 
 
 class TestZgw(AdapterConformance):
@@ -43,7 +164,10 @@ class TestKlantinteracties(AdapterConformance):
     """Over a second façade serving the CRM demo: a Klantinteracties API upstream."""
 
     kind = "klantinteracties"
-    dataset = Dataset(samples=2)  # every upstream query is a query of the upstream façade's engine
+    # every upstream query is a query of the upstream façade's engine: two values per filter
+    dataset = Dataset(
+        samples=2, writes={resource: _upstream(resource, write) for resource, write in CRM_WRITES.items()}
+    )
 
     def settings_for(self, upstream):
         return {"base_url": f"{upstream}/klantinteracties/api/v1", "token": SecretStr(TOKEN), "dialect": "current"}
@@ -53,9 +177,12 @@ class TestKlantinteracties(AdapterConformance):
     def upstream(cls, tmp_path_factory):
         config = {
             "identity_secret": {"env": "T_IDENTITY"},
-            "clients": [{"name": "downstream", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True}}],
+            "clients": [
+                {"name": "downstream", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True, "write": "*"}}
+            ],
             "processing_log": {"sink": "stdout", "key": {"env": "T_IDENTITY"}},
             "sources": [{"name": "crm", "kind": "crm_stub"}],
+            "merge_partijen": False,  # a partij's UUID is its CRM key's (see `_upstream`)
         }
         env = {"T_IDENTITY": IDENTITY_SECRET, "T_TOKEN": TOKEN}
         with running_facade(config, env, tmp_path_factory.mktemp("upstream")) as base:

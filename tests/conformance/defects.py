@@ -20,6 +20,7 @@ from adapters.api import (
     BaseUrl,
     ListPage,
     ListQuery,
+    ObjectGone,
     Pushdown,
     QueryFilters,
     ResourceSupport,
@@ -28,6 +29,8 @@ from adapters.api import (
     SourceUnavailable,
     UpstreamClient,
     UpstreamSettings,
+    WriteSupport,
+    WriteValues,
     ki,
 )
 
@@ -45,6 +48,10 @@ Defect = Literal[
     "dangling-reference",
     "undeclared-reference",
     "over-limit",
+    "write-not-read-back",
+    "write-drops-a-field",
+    "delete-keeps-it",
+    "second-delete-silent",
 ]
 BSN_HENK, BSN_FATMA = "999993653", "999990019"
 
@@ -122,6 +129,9 @@ def _matches(obj: ki.KIObject, name: str, value) -> bool:
     raise AssertionError(name)
 
 
+CONTACT_FIELDS = ("kanaal", "onderwerp", "inhoud", "taal", "vertrouwelijk", "plaatsgevondenOp")
+
+
 class DefectSettings(AdapterSettings):
     defect: Defect = "none"
 
@@ -130,7 +140,11 @@ class InMemory(Adapter):
     resources: ClassVar[Mapping[str, ResourceSupport]] = {
         "partijen": ResourceSupport(pushdown={"partijIdentificator__objectId": E, "soortPartij": E}),
         "partij-identificatoren": ResourceSupport(),
-        "klantcontacten": ResourceSupport(pushdown={"kanaal": E}, ordered=True),
+        "klantcontacten": ResourceSupport(
+            pushdown={"kanaal": E},
+            ordered=True,
+            writes=WriteSupport(create=True, update=True, delete=True, fields=frozenset(CONTACT_FIELDS)),
+        ),
         "betrokkenen": ResourceSupport(pushdown={"wasPartij__uuid": E, "hadKlantcontact__uuid": Pushdown.LOOSE}),
     }
 
@@ -159,6 +173,29 @@ class InMemory(Adapter):
         if self.defect == "get-many-misses":
             found.pop(sorted(found)[0], None)
         return found
+
+    async def create(self, resource: str, values: WriteValues) -> ki.KIObject:
+        kept = {k: v for k, v in values.items() if not (self.defect == "write-drops-a-field" and k == "inhoud")}
+        created = ki.Klantcontact(key=f"c{len(self.records[resource]) + 1}", **kept)
+        if self.defect != "write-not-read-back":
+            self.records[resource].insert(0, created)
+        return created
+
+    async def update(self, resource: str, key: str, values: WriteValues) -> ki.KIObject:
+        (current,) = [r for r in self.records[resource] if r.key == key] or [None]
+        if current is None:
+            raise ObjectGone("in memory: no such record")
+        updated = current.model_copy(update=dict(values))
+        self.records[resource] = [updated if r.key == key else r for r in self.records[resource]]
+        return updated
+
+    async def delete(self, resource: str, key: str) -> None:
+        if not any(r.key == key for r in self.records[resource]):
+            if self.defect == "second-delete-silent":
+                return
+            raise ObjectGone("in memory: no such record")
+        if self.defect != "delete-keeps-it":
+            self.records[resource] = [r for r in self.records[resource] if r.key != key]
 
 
 def in_memory(settings: DefectSettings) -> InMemory:

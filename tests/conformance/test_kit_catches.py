@@ -6,10 +6,12 @@ The adapters with one defect each are in `defects.py`; the examples' broken copi
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from pydantic import SecretStr
 
-from facade.conformance import AdapterConformance, CheckFailed, Dataset
+from facade.conformance import AdapterConformance, CheckFailed, Dataset, Write
 from facade.conformance import checks as c
 from facade.conformance.faults import FAULTS, failing_applications
 from facade.conformance.kit import KitRun, Target
@@ -17,6 +19,20 @@ from facade.conformance.kit import KitRun, Target
 IN_MEMORY = "tests.conformance.defects:in_memory"
 OVER_HTTP = "tests.conformance.defects:over_http"
 TOKEN = "defects-token-0123456789"
+
+
+CONTACT = Write(
+    create={
+        "kanaal": "telefoon",
+        "onderwerp": "Nieuw",
+        "inhoud": "Over de pas",
+        "taal": "nld",
+        "vertrouwelijk": False,
+        "plaatsgevondenOp": dt.datetime(2024, 5, 9, tzinfo=dt.UTC),
+    },
+    update={"onderwerp": "Gewijzigd"},
+)
+WRITES = Dataset(writes={"klantcontacten": CONTACT})
 
 
 def run(check, *arguments, defect: str = "none", dataset: Dataset | None = None) -> None:
@@ -102,6 +118,21 @@ def test_each_check_catches_its_defect(defect, check, arguments, message):
     run(check, *arguments)  # the same check passes the sound adapter
 
 
+@pytest.mark.parametrize(
+    ("defect", "message"),
+    [
+        ("write-not-read-back", r"after a create of klantcontacten, get_many does not give 'c4' back"),
+        ("write-drops-a-field", r"a create of klantcontacten answers 'c4' without what was written to \['inhoud'\]"),
+        ("delete-keeps-it", r"after a delete of klantcontacten 'c4', get_many still gives it"),
+        ("second-delete-silent", r"a second delete of klantcontacten 'c4' does not raise ObjectGone"),
+    ],
+)
+def test_the_write_check_catches(defect, message):
+    with pytest.raises(CheckFailed, match=message):
+        run(c.declared_writes_round_trip, "klantcontacten", defect=defect, dataset=WRITES)
+    run(c.declared_writes_round_trip, "klantcontacten", dataset=WRITES)
+
+
 def test_a_resource_losing_records_fails_on_the_dataset_count():
     with pytest.raises(CheckFailed, match="partijen lists 3 records; the dataset holds 4"):
         run(c.lists_its_records, "partijen", dataset=Dataset(records={"partijen": 4}))
@@ -110,7 +141,10 @@ def test_a_resource_losing_records_fails_on_the_dataset_count():
 class TestTheSoundAdapterPassesEveryCheck(AdapterConformance):
     kind = IN_MEMORY
     speaks_http = False
-    dataset = Dataset(records={"partijen": 3, "partij-identificatoren": 2, "klantcontacten": 3, "betrokkenen": 3})
+    dataset = Dataset(
+        records={"partijen": 3, "partij-identificatoren": 2, "klantcontacten": 3, "betrokkenen": 3},
+        writes={"klantcontacten": CONTACT},
+    )
 
 
 # --- failures ------------------------------------------------------------------------------------
