@@ -14,21 +14,14 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from importlib import resources as package_resources
 from typing import Any
 
-import yaml
 from jsonschema.exceptions import ValidationError, best_match
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from facade.api.openapi import as_really_implemented
-
-
-def contract_document() -> dict[str, Any]:
-    text = package_resources.files("facade.contract").joinpath("openklant-0.9.0.openapi.yaml").read_text()
-    return yaml.safe_load(text)
+from facade.api.openapi import as_really_implemented, contract_document
 
 
 @cache
