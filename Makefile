@@ -1,17 +1,22 @@
 # Two entry points (see README): `make demo` and `make test`. Both set up what they need.
 PYTHON ?= python3
 VENV := .venv
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The worked example of an adapter package (docs/adapters.md), installed next to the façade as an
+# integrator's package would be; its own tests run the conformance kit on it.
+EXAMPLE := examples/balie
+EXAMPLE_FILES := $(shell find $(EXAMPLE)/pyproject.toml $(EXAMPLE)/src -name '*.py' -o -name '*.toml')
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(EXAMPLE_FILES) | cksum | cut -d' ' -f1)
 
 CLIENT_VENV := .venv-client
 PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python) $(shell command -v python3.12))
 
 .PHONY: demo test lint bench clean client-venv services
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(EXAMPLE_FILES)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	$(VENV)/bin/python -m pip install --quiet ./$(EXAMPLE)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -42,6 +47,7 @@ services:
 
 test: lint client-venv services
 	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -p no:asyncio $(EXAMPLE)
 
 # Benchmarks (bench/README.md): installs wrk from Debian's packages when missing, then runs the full bench.
 bench: $(STAMP) services

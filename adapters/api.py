@@ -58,7 +58,7 @@ from mapping import ki
 from mapping.keys import KeyFormat, TextKey, UuidKey
 from mapping.ki import Unmappable
 
-ADAPTER_API_VERSION = "1.1"
+ADAPTER_API_VERSION = "1.2"
 """The version of this module's promises: a change that breaks adapters bumps the major."""
 
 __all__ = [

@@ -38,9 +38,13 @@ _CONFIG_DIR = "config_dir"
 
 
 class AdapterSettings(BaseModel):
-    """Base of every adapter kind's settings model: unknown settings are refused."""
+    """Base of every adapter kind's settings model: unknown settings are refused.
 
-    model_config = ConfigDict(extra="forbid")
+    A field's docstring (a string right below it) is its description: `klantinteracties-facade
+    adapters` shows it next to the setting.
+    """
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 def resolve_secret(value: Any) -> SecretStr:

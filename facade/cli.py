@@ -1,4 +1,5 @@
-"""Command line: `serve` a configuration, run the bundled `demo`, or `check` a configuration."""
+"""Command line: `serve` a configuration, run the bundled `demo`, `check` a configuration, or list
+the installed `adapters` kinds."""
 
 from __future__ import annotations
 
@@ -80,6 +81,38 @@ def _validate(config_path: str, probe: bool = False) -> int | None:
     return None if asyncio.run(probe_and_close()) else 1
 
 
+def _adapters(config_path: str | None) -> int:
+    """Every installed adapter kind with its settings and declaration; with a configuration, also
+    what each configured source declares (its adapter built, as `check` does, without a call)."""
+    import asyncio
+
+    from facade.adapter_kinds import declaration_lines, describe_kinds
+
+    lines, loaded = describe_kinds()
+    print("\n".join(lines))
+    if config_path is None:
+        return 0 if loaded else 1
+    from facade.api.app import build_engine
+    from facade.config import ConfigError, load_settings
+
+    try:
+        engine = build_engine(load_settings(config_path))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"sources in {config_path}:")
+    for source in engine.sources:
+        print(f"  {source.name}")
+        print("\n".join(declaration_lines(source.guard.resources, "    ")))
+
+    async def close() -> None:
+        for source in engine.sources:
+            await source.guard.aclose()
+
+    asyncio.run(close())
+    return 0 if loaded else 1
+
+
 def demo_config_path() -> str:
     return str(package_resources.files("facade.demo").joinpath("demo.yaml"))
 
@@ -122,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument(
         "--probe", action="store_true", help="also call each source once: reachable, authorised, API version, latency"
     )
+    kinds = commands.add_parser("adapters", help="list the installed adapter kinds: settings and declarations")
+    kinds.add_argument("--config", help="also list what each source of this configuration declares")
     for sub in (serve, demo):
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=8000)
@@ -139,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
 
+    if args.command == "adapters":
+        return _adapters(args.config)
     if args.command == "check":
         if (problem := _validate(args.config, args.probe)) is not None:
             return problem

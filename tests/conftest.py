@@ -12,10 +12,8 @@ from pydantic import SecretStr
 from adapters.protocol import Adapter
 from facade.api.app import build_engine, create_app
 from facade.config import Settings, settings_from
+from facade.conformance import engine as kit_engine
 from facade.engine.core import Engine
-from facade.engine.guard import GuardedAdapter, SourcePolicy
-from facade.engine.sources import Identities, Source
-from facade.identity import IdentityCodec
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Token {TOKEN}"}
@@ -36,17 +34,8 @@ def settings(sources: Sequence[dict] | None = None, **overrides) -> Settings:
     return settings_from(raw)
 
 
-UNCACHED = SourcePolicy(timeout=300, failure_threshold=1_000_000, cache_ttl=0, stale_if_error=0)
-"""The guard with neither cache nor circuit breaker: tests over `engine_over` see every upstream call."""
-
-
 def engine_over(adapters: Sequence[tuple[str, Adapter]], merge_partijen: bool = True) -> Engine:
-    sources = [
-        Source(name, priority, GuardedAdapter(name, adapter, UNCACHED, IDENTITY_SECRET.encode()))
-        for priority, (name, adapter) in enumerate(adapters)
-    ]
-    codec = IdentityCodec(IDENTITY_SECRET.encode())
-    return Engine(sources, Identities(codec, sources, merge_partijen))
+    return kit_engine.engine_over(adapters, secret=IDENTITY_SECRET.encode(), merge_partijen=merge_partijen)
 
 
 def app_over(adapters: Sequence[tuple[str, Adapter]], merge_partijen: bool = True, **overrides):

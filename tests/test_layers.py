@@ -82,3 +82,42 @@ def test_the_walk_sees_every_kind_of_import(tmp_path, monkeypatch):
         "mapping/sub/bad.py:5 (mapping.sub.bad) imports facade.identity",
         "mapping/sub/bad.py:7 (mapping.sub.bad) imports facade",
     ]
+
+
+def test_the_product_imports_nothing_from_tests():
+    """The conformance kit ships in the package: it, like every product module, stands without tests/."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line} imports {target}"
+        for layer in LAYERS
+        for path in sorted((ROOT / layer).rglob("*.py"))
+        for line, target in imported_modules(path)
+        if target.partition(".")[0] == "tests"
+    ]
+    assert not found, "\n".join(found)
+
+
+EXAMPLE = ROOT / "examples" / "balie"
+
+
+@pytest.mark.parametrize(
+    ("folder", "allowed"),
+    [("src", ("adapters.api", "balie_adapter")), ("tests", ("facade.conformance", "balie_app"))],
+)
+def test_the_example_package_uses_only_the_public_api_and_the_kit(folder, allowed):
+    """The adapter imports `adapters.api` only; its tests the kit only (never the façade's tests/)."""
+    product = ("mapping", "adapters", "facade", "tests", "balie_adapter", "balie_app")
+    found = [
+        f"{path.relative_to(ROOT)}:{line} imports {target}"
+        for path in sorted((EXAMPLE / folder).rglob("*.py"))
+        for line, target in _absolute_imports(path)
+        if target.partition(".")[0] in product and not target.startswith(allowed)
+    ]
+    assert not found, "\n".join(found)
+
+
+def _absolute_imports(path: Path) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield node.lineno, ("." * node.level) + (node.module or "")

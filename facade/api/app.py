@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from adapters.declarations import InvalidDeclaration
 from adapters.registry import InvalidAdapterSettings, UnknownAdapterKind, create_adapter
 from facade.api.bodies import BodySchemas
 from facade.api.handlers import Api, route_of
@@ -64,7 +65,7 @@ def build_engine(
         try:
             adapter = create_adapter(config.kind, config.settings, settings.config_dir)
         except Exception as exc:  # only the refusals below; anything else is re-raised
-            problems += _problems(priority, exc)
+            problems += _problems(priority, config.name, config.kind, exc)
             continue
         policy = SourcePolicy(
             timeout=config.timeout,
@@ -90,14 +91,16 @@ def build_writer(settings: Settings, engine: Engine) -> Writer:
         raise ConfigError(describe([("", str(exc))])) from None
 
 
-def _problems(index: int, refusal: ValueError | TypeError) -> list[tuple[str, str]]:
+def _problems(index: int, name: str, kind: str, refusal: ValueError | TypeError) -> list[tuple[str, str]]:
     """(setting, message) of why source `index` could not be built: its kind's settings model
-    names each wrong setting by its path."""
+    names each wrong setting by its path; a wrong declaration names the source and the name."""
     settings = f"sources.{index}.settings"
     if isinstance(refusal, InvalidAdapterSettings):
         return [(f"{settings}.{path}" if path else settings, message) for path, message in refusal.problems]
     if isinstance(refusal, UnknownAdapterKind):
         return [(f"sources.{index}.kind", str(refusal))]
+    if isinstance(refusal, InvalidDeclaration):
+        return [(f"sources.{index}", f"source {name!r} (kind {kind}): {line}") for line in refusal.problems]
     return [(settings, str(refusal))]  # the factory's own refusal, e.g. a dataset that fails its checks
 
 

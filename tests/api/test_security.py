@@ -13,8 +13,8 @@ from pydantic import SecretStr
 
 from facade.api.app import build_engine, create_app
 from facade.api.privacy import WITHHELD
+from facade.conformance.contract import assert_valid
 from tests.conftest import PROCESSING_LOG_KEY, TOKEN, client_for, settings
-from tests.support.contract import assert_valid
 
 API = "/klantinteracties/api/v1"
 HENK_BSN = "999993653"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from facade.conformance.contract import patched_contract
 from tests.conftest import SHARED, requires_shared
-from tests.support.contract import _patched
 
 pytestmark = requires_shared()
 
@@ -55,7 +55,7 @@ def _resolve(schema: dict, document: dict) -> dict:
 @cache
 def contract_fields(schema_name: str) -> frozenset[str]:
     """Property names of a schema, through allOf/anyOf (the polymorphic partij and actor)."""
-    document = _patched()
+    document = patched_contract()
     names: set[str] = set()
 
     def collect(schema: dict) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from facade.conformance.contract import assert_valid
 from mapping.contract import RESOURCES
-from tests.support.contract import assert_valid
 
 API = "/klantinteracties/api/v1"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.support.contract import assert_valid
+from facade.conformance.contract import assert_valid
 from tests.writes.support import client, facade_over, fresh_bsn, ref, register
 
 TARGETS = ("crm", "ki")

@@ -18,8 +18,8 @@ from adapters.crm_stub.adapter import CrmStubAdapter
 from adapters.crm_stub.crm import Crm
 from adapters.protocol import IncompleteWrite, Leftover, SourceUnavailable, WriteValues
 from adapters.writes import Compensation
+from facade.conformance.contract import assert_valid
 from tests.conftest import TOKEN, app_over, client_for
-from tests.support.contract import assert_valid
 
 API = "/klantinteracties/api/v1"
 HENK_BSN = "999993653"
