@@ -101,7 +101,8 @@ def declare(s: ZgwSettings) -> dict[str, ResourceSupport]:
                 "adres": E,
                 **{f"verstrektDoorPartij__partijIdentificator__{p}": E for p in ident},
             },
-            key_formats=(UuidKey(suffix=m.EMAIL), UuidKey(suffix=m.TEL)),
+            key_formats=(UuidKey(suffix=m.EMAIL), UuidKey(suffix=m.TEL))
+            + ((UuidKey(suffix=m.TEL2),) if klanten.flavour == "esuite" else ()),  # telefoonnummerAlternatief
         )
     zaak_filter = bool(s.zaak_url_base)
     if cms or zaken:
