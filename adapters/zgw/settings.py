@@ -78,10 +78,20 @@ class ZgwSettings(AdapterSettings):
     klant_website_url: str = Field(default="", max_length=1000, pattern=r"^$|^https?://\S+$")
     """`websiteUrl` of new klanten: the VNG Klanten API 1.0.0 requires one."""
 
+    writes: bool = False
+    """Take writes (docs/configuration.md lists per flavour what lands where); read-only by default."""
+
     @model_validator(mode="after")
-    def _an_rsin(self) -> ZgwSettings:
+    def _what_writes_need(self) -> ZgwSettings:
         if self.bronorganisatie and not elfproef(self.bronorganisatie):
             raise ValueError("bronorganisatie must be an RSIN (9 digits that pass the eleven test)")
+        if not self.writes:
+            return self
+        flavours = {api.flavour for api in (self.klanten, self.contactmomenten) if api is not None}
+        if flavours - {"esuite"} and not self.bronorganisatie:
+            raise ValueError("writes to the vng and openklant flavours need a bronorganisatie (an RSIN)")
+        if self.klanten is not None and self.klanten.flavour == "vng" and not self.klant_website_url:
+            raise ValueError("writes to a vng Klanten API need a klant_website_url (its klanten require a websiteUrl)")
         return self
 
     @model_validator(mode="after")
