@@ -322,3 +322,43 @@ async def test_a_partij_with_two_digitale_adressen(zgw):
         duplicate = await c.post("partijen", json=open_forms_partij(bsn))
         assert (duplicate.status_code, duplicate.json()["invalidParams"][0]["code"]) == (400, "unique")
     assert upstream(server, "klanten", subjectNatuurlijkPersoon__inpBsn=bsn)[0]["telefoonnummer"] in ("", None)
+
+
+# --- a citizen only the CRM knows: the klant is made in the ZGW source first (ADR 19) ------------------------
+
+
+async def test_a_contact_for_a_citizen_only_the_crm_knows(zgw):
+    base, server = zgw
+    bsn = "999990019"  # in the CRM's dataset, not in the ZGW seed
+    async with client(base) as c:
+        (partij,) = (await ok(await c.get("partijen", params={"partijIdentificator__objectId": bsn})))["results"]
+        contact = await ok(
+            await c.post(
+                "klantcontacten",
+                json={
+                    "kanaal": "balie",
+                    "onderwerp": "Afspraak paspoort",
+                    "inhoud": "Komt een paspoort aanvragen.",
+                    "taal": "nld",
+                    "vertrouwelijk": False,
+                },
+            ),
+            201,
+        )
+        answer = await c.post(
+            "betrokkenen",
+            json={"rol": "klant", "initiator": True, "hadKlantcontact": ref(contact), "wasPartij": ref(partij)},
+        )
+        if server.flavour == "esuite":  # a klant e-Suite cannot delete again is not made as a step
+            assert (answer.status_code, answer.json()["invalidParams"][0]["code"]) == (400, "andere_bron")
+            assert upstream(server, "klanten", subjectNatuurlijkPersoon__inpBsn=bsn) == []
+            return
+        betrokkene = await ok(answer, 201)
+        assert betrokkene["wasPartij"]["uuid"] == partij["uuid"]  # one partij: the CRM's and the new klant merged
+        (again,) = (await ok(await c.get("partijen", params={"partijIdentificator__objectId": bsn})))["results"]
+        assert again["uuid"] == partij["uuid"]
+    (klant,) = upstream(server, "klanten", subjectNatuurlijkPersoon__inpBsn=bsn)
+    assert klant["subjectType"] == "natuurlijk_persoon" and klant["achternaam"] != ""
+    moment = _contactmoment_of(server, contact)
+    assert [k["klant"] for k in upstream(server, "klantcontactmomenten", klant=klant["url"])] == [klant["url"]]
+    assert moment["initiatiefnemer"] == "klant"
