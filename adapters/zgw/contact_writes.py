@@ -33,7 +33,10 @@ class ContactWrites(Steps):
         record = await self._one(self.cms, "contactmomenten", key)
         if record is None:
             raise read_only() if "#" in key else ObjectGone(f"zgw: no contactmoment {key}")
-        kc = model(ki.Klantcontact, values, await self._current("klantcontacten", key))
+        moment = m.Contactmoment(
+            record, key, onderwerp=self.target.onderwerp, onderwerp_link_base=self.target.onderwerp_link_base
+        )
+        kc = model(ki.Klantcontact, values, m.klantcontact(moment))  # its values: the links are not written here
         body = w.contactmoment(kc, self.target, record).checked()
         await self._patch(self.cms, f"contactmomenten/{key}", record, body.values)
 

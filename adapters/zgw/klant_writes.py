@@ -51,8 +51,7 @@ class KlantWrites(Steps):
         record = await self._one(self.klanten, "klanten", key)
         if record is None:
             raise ObjectGone(f"zgw: no klant {key}")
-        current = await self._current("partijen", key)
-        assert isinstance(current, ki.Partij)
+        current = m.partij(record, key)
         held = [i.partijIdentificator for i in current.partijIdentificatoren]
         groepen = _groepen(values["partijIdentificatoren"]) if "partijIdentificatoren" in values else held
         await self._unique([g for g in groepen if g not in held], "partijIdentificatoren", own=key)
@@ -91,7 +90,9 @@ class KlantWrites(Steps):
                 "identificeerdePartij", "Een identificator gaat in deze bron niet over naar een andere klant."
             )
         record = await self._klant(m.owner(key), "identificeerdePartij")
-        current = await self._current("partij-identificatoren", key)
+        current = m.partij_identificator(record, m.owner(key))
+        if current is None:
+            raise ObjectGone(f"zgw: no partij-identificator {key}")
         merged = model(ki.PartijIdentificator, {k: v for k, v in values.items() if k == "partijIdentificator"}, current)
         await self._unique([merged.partijIdentificator], "partijIdentificator", own=m.owner(key))
         body = kw.identificator(merged.partijIdentificator, record, self.target, replace=True).checked()
@@ -117,13 +118,15 @@ class KlantWrites(Steps):
 
     async def _update_digitaleadressen(self, key: str, values: WriteValues) -> None:
         assert self.klanten is not None
-        current = await self._current("digitaleadressen", key)
+        record = await self._one(self.klanten, "klanten", m.owner(key))
+        current = next((a for a in m.digitale_adressen(record or {}, m.owner(key)) if a.key == key), None)
+        if record is None or current is None:
+            raise ObjectGone(f"zgw: no digitaal adres {key}")
         a = model(ki.DigitaalAdres, values, current)
-        if a.verstrektDoorPartij != current.verstrektDoorPartij:  # type: ignore[attr-defined]
+        if a.verstrektDoorPartij != current.verstrektDoorPartij:
             raise invalid(
                 "verstrektDoorPartij", "Een digitaal adres gaat in deze bron niet over naar een andere klant."
             )
-        record = await self._klant(m.owner(key), "verstrektDoorPartij")
         _, body = kw.digitaal_adres(a, record, self.target, suffix=m.suffix(key))
         await self._patch(self.klanten, f"klanten/{m.owner(key)}", record, body.checked().values)
 
