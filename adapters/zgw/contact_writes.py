@@ -123,7 +123,7 @@ class ContactWrites(Steps):
     async def _delete_onderwerpobjecten(self, key: str) -> None:
         assert self.cms is not None
         if m.suffix(key) == m.VORIG:
-            await self.cms.send("PATCH", f"contactmomenten/{m.owner(key)}", {"vorigContactmoment": None})
+            await self._clear(key, "vorigContactmoment")
         elif "#" in key:
             raise read_only()
         else:
@@ -155,5 +155,12 @@ class ContactWrites(Steps):
         return m.derived(klantcontact.key, m.MDW)
 
     async def _delete_actorklantcontacten(self, key: str) -> None:
+        await self._clear(key, "medewerkerIdentificatie")
+
+    async def _clear(self, key: str, field: str) -> None:
+        """Delete an object held in one field of a contactmoment (`<contactmoment>#<suffix>`)."""
         assert self.cms is not None
-        await self.cms.send("PATCH", f"contactmomenten/{m.owner(key)}", {"medewerkerIdentificatie": None})
+        moment = await self._one(self.cms, "contactmomenten", m.owner(key))
+        if moment is None or not moment.get(field):
+            raise ObjectGone(f"zgw: no {m.suffix(key)} of contactmoment {m.owner(key)}")
+        await self.cms.send("PATCH", f"contactmomenten/{m.owner(key)}", {field: None})

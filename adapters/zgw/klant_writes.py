@@ -100,7 +100,9 @@ class KlantWrites(Steps):
 
     async def _delete_partij_identificatoren(self, key: str) -> None:
         assert self.klanten is not None
-        record = await self._klant(m.owner(key), "identificeerdePartij")
+        record = await self._one(self.klanten, "klanten", m.owner(key))
+        if record is None or m.identificator_groep(record) is None:
+            raise ObjectGone(f"zgw: no partij-identificator {key}")
         body = kw.identificator(None, record, self.target, replace=True).checked()
         await self.klanten.send("PATCH", f"klanten/{m.owner(key)}", body.values)
 
