@@ -19,16 +19,6 @@ UNKNOWN_ZAAK = "00000000-0000-4000-8000-00000000abcd"
 READ_SCOPES = {"klanten.lezen", "contactmomenten.lezen", "zaken.lezen"}
 
 
-@pytest.fixture(scope="module", params=["vng", "openklant", "esuite"])
-def zgw(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp(f"zgw-failures-{request.param}")
-    with (
-        serve_in_thread(clients={CLIENT_ID: SECRET}, flavour=request.param) as server,
-        zgw_facade(tmp, server, tmp / "facade.log") as base,
-    ):
-        yield base, server, tmp / "facade.log"
-
-
 def _klantcontact(text: str) -> dict[str, Any]:
     return {
         "kanaal": "telefoon",
@@ -74,8 +64,8 @@ def _maak(henk: dict[str, Any], zaak: str, text: str) -> dict[str, Any]:
 # --- a failing link step leaves no orphaned contactmoment ---------------------------------------------------
 
 
-async def test_maak_klantcontact_about_an_unknown_zaak_is_undone(zgw):
-    base, server, _ = zgw
+async def test_maak_klantcontact_about_an_unknown_zaak_is_undone(zgw_writer):
+    base, server, _ = zgw_writer
     before, seen = _counts(server), len(server.requests)
     async with client(base) as c:
         answer = await c.post(
@@ -103,8 +93,8 @@ async def test_maak_klantcontact_about_an_unknown_zaak_is_undone(zgw):
     ]
 
 
-async def test_maak_klantcontact_whose_link_step_fails_is_undone(zgw):
-    base, server, _ = zgw
+async def test_maak_klantcontact_whose_link_step_fails_is_undone(zgw_writer):
+    base, server, _ = zgw_writer
     if server.flavour == "esuite":
         pytest.skip("e-Suite takes no maak-klantcontact with parts (it cannot undo one)")
     before = _counts(server)
@@ -119,8 +109,8 @@ async def test_maak_klantcontact_whose_link_step_fails_is_undone(zgw):
     assert {k: v - before[k] for k, v in _counts(server).items()} == dict.fromkeys(before, 1)
 
 
-async def test_a_betrokkene_whose_second_call_fails_is_undone_or_reported(zgw):
-    base, server, log = zgw
+async def test_a_betrokkene_whose_second_call_fails_is_undone_or_reported(zgw_writer):
+    base, server, log = zgw_writer
     if server.flavour == "esuite":
         pytest.skip("e-Suite keeps no initiatiefnemer: a betrokkene is one call")
     async with client(base) as c:
@@ -148,8 +138,8 @@ async def test_a_betrokkene_whose_second_call_fails_is_undone_or_reported(zgw):
 # --- upstream refusals --------------------------------------------------------------------------------------
 
 
-async def test_an_upstream_400_names_the_field_the_client_wrote(zgw):
-    base, server, log = zgw
+async def test_an_upstream_400_names_the_field_the_client_wrote(zgw_writer):
+    base, server, log = zgw_writer
     if server.flavour == "esuite":
         pytest.skip("e-Suite keeps no address and no klantnummer of the façade's")
     bsn = fresh_bsn()
@@ -172,8 +162,8 @@ async def test_an_upstream_400_names_the_field_the_client_wrote(zgw):
 
 
 @pytest.mark.parametrize("status", [412, 400])
-async def test_a_refusal_that_is_not_the_clients_is_a_502_naming_the_source(zgw, status):
-    base, server, _ = zgw
+async def test_a_refusal_that_is_not_the_clients_is_a_502_naming_the_source(zgw_writer, status):
+    base, server, _ = zgw_writer
     before = _counts(server)
     server.fail_next(
         "POST", "contactmomenten", status=status
@@ -200,8 +190,8 @@ async def test_without_the_scope_the_source_refuses_and_nothing_is_written(tmp_p
     assert "permission_denied" in log  # the log says why, by the upstream's error code
 
 
-async def test_what_the_zgw_apis_cannot_hold_is_refused_saying_why(zgw):
-    base, _, _ = zgw
+async def test_what_the_zgw_apis_cannot_hold_is_refused_saying_why(zgw_writer):
+    base, _, _ = zgw_writer
     async with client(base) as c:
         contact = (await c.post("klantcontacten", json=_klantcontact("Wat niet kan."))).json()
         confidential = await c.post("klantcontacten", json=_klantcontact("Geheim.") | {"vertrouwelijk": True})

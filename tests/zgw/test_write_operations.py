@@ -6,22 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
-from adapters.zgw.local_server import serve_in_thread
 from tests.writes.support import client, fresh_bsn, ref
-from tests.zgw.support import CLIENT_ID, SECRET
-from tests.zgw.writing import bsn_identificator, now, zgw_facade
-
-
-@pytest.fixture(scope="module", params=["vng", "openklant", "esuite"])
-def zgw(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp(f"zgw-operations-{request.param}")
-    with (
-        serve_in_thread(clients={CLIENT_ID: SECRET}, flavour=request.param) as server,
-        zgw_facade(tmp, server) as base,
-    ):
-        yield base, server
+from tests.zgw.writing import bsn_identificator, now
 
 
 async def created(c: httpx.AsyncClient, collection: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -46,8 +33,8 @@ async def _contact(c: httpx.AsyncClient, text: str) -> dict[str, Any]:
     return await created(c, "klantcontacten", body)
 
 
-async def test_a_klantcontact_is_changed_and_deleted_where_the_flavour_allows(zgw):
-    base, server = zgw
+async def test_a_klantcontact_is_changed_and_deleted_where_the_flavour_allows(zgw_writer):
+    base, server, _ = zgw_writer
     async with client(base) as c:
         contact = await _contact(c, "Eerste versie.")
         patched = await c.patch(f"klantcontacten/{contact['uuid']}", json={"inhoud": "Tweede versie."})
@@ -69,8 +56,8 @@ async def test_a_klantcontact_is_changed_and_deleted_where_the_flavour_allows(zg
     assert _moment(server, "Eerste versie.") is None
 
 
-async def test_a_partij_gets_its_identificator_later_and_is_changed(zgw):
-    base, server = zgw
+async def test_a_partij_gets_its_identificator_later_and_is_changed(zgw_writer):
+    base, server, _ = zgw_writer
     bsn = fresh_bsn()
     naam = {"contactnaam": {"voorletters": "M", "voornaam": "Mila", "voorvoegselAchternaam": "", "achternaam": "Smit"}}
     async with client(base) as c:
@@ -113,8 +100,8 @@ async def test_a_partij_gets_its_identificator_later_and_is_changed(zgw):
         assert (await c.get(f"partijen/{partij['uuid']}")).status_code == 404
 
 
-async def test_links_of_a_contact_are_removed_and_a_follow_up_is_chained(zgw):
-    base, server = zgw
+async def test_links_of_a_contact_are_removed_and_a_follow_up_is_chained(zgw_writer):
+    base, server, _ = zgw_writer
     async with client(base) as c:
         vraag = await _contact(c, "De vraag.")
         antwoord = await _contact(c, "Het antwoord.")
@@ -147,8 +134,8 @@ async def test_links_of_a_contact_are_removed_and_a_follow_up_is_chained(zgw):
         assert links == []
 
 
-async def test_esuite_keeps_a_second_phone_number(zgw):
-    base, server = zgw
+async def test_esuite_keeps_a_second_phone_number(zgw_writer):
+    base, server, _ = zgw_writer
     bsn = fresh_bsn()
     async with client(base) as c:
         partij = await created(

@@ -11,27 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from adapters.zgw.jwt import ZgwJwt
-from adapters.zgw.local_server import serve_in_thread
 from tests.writes.support import client, fresh_bsn, ref
 from tests.zgw.support import CLIENT_ID, HENK_BSN, SECRET, ZAAK_VERGUNNING
-from tests.zgw.writing import LINKS, now, ok, open_forms_partij, upstream, zgw_facade
+from tests.zgw.writing import LINKS, now, ok, open_forms_partij, upstream
 
 HENK = {"partijIdentificator__codeSoortObjectId": "bsn", "partijIdentificator__objectId": HENK_BSN}
 MEDEWERKER = "kcc-medewerker-000000042"  # in the seed: the medewerker of Henk's contactmomenten
-
-
-@pytest.fixture(scope="module", params=["vng", "openklant", "esuite"])
-def zgw(request, tmp_path_factory):
-    """(façade base URL, local ZGW server) per flavour."""
-    tmp = tmp_path_factory.mktemp(f"zgw-writes-{request.param}")
-    with (
-        serve_in_thread(clients={CLIENT_ID: SECRET}, flavour=request.param) as server,
-        zgw_facade(tmp, server, tmp / "facade.log") as base,
-    ):
-        yield base, server
 
 
 def _get(url: str) -> dict[str, Any]:
@@ -65,8 +52,8 @@ def _contactmoment_of(server, klantcontact: dict[str, Any]) -> dict[str, Any]:
 # --- KISS: a contact registered for a known citizen, about a zaak (J7) ---------------------------------
 
 
-async def test_kiss_registers_a_contact_for_henk_about_his_zaak(zgw):
-    base, server = zgw
+async def test_kiss_registers_a_contact_for_henk_about_his_zaak(zgw_writer):
+    base, server, _ = zgw_writer
     async with client(base) as c:
         medewerker = await ok(await c.get("actoren", params={"actoridentificatorObjectId": MEDEWERKER}))
         assert medewerker["count"] >= 1
@@ -175,8 +162,8 @@ async def test_kiss_registers_a_contact_for_henk_about_his_zaak(zgw):
 # --- Open Inwoner: a question about a zaak (J5) ----------------------------------------------------------
 
 
-async def test_open_inwoner_asks_a_question_about_a_zaak(zgw):
-    base, server = zgw
+async def test_open_inwoner_asks_a_question_about_a_zaak(zgw_writer):
+    base, server, _ = zgw_writer
     kanaal = f"oip-{server.flavour}"
     async with client(base) as c:
         henk = await _henk(c)
@@ -265,8 +252,8 @@ async def test_open_inwoner_asks_a_question_about_a_zaak(zgw):
 # --- a new partij with two digitale adressen (Open Forms J2 + J3) -------------------------------------------
 
 
-async def test_a_partij_with_two_digitale_adressen(zgw):
-    base, server = zgw
+async def test_a_partij_with_two_digitale_adressen(zgw_writer):
+    base, server, _ = zgw_writer
     bsn = fresh_bsn()
     async with client(base) as c:
         partij = await ok(await c.post("partijen", json=open_forms_partij(bsn)), 201)
@@ -327,8 +314,8 @@ async def test_a_partij_with_two_digitale_adressen(zgw):
 # --- a citizen only the CRM knows: the klant is made in the ZGW source first (ADR 19) ------------------------
 
 
-async def test_a_contact_for_a_citizen_only_the_crm_knows(zgw):
-    base, server = zgw
+async def test_a_contact_for_a_citizen_only_the_crm_knows(zgw_writer):
+    base, server, _ = zgw_writer
     bsn = "999990019"  # in the CRM's dataset, not in the ZGW seed
     async with client(base) as c:
         (partij,) = (await ok(await c.get("partijen", params={"partijIdentificator__objectId": bsn})))["results"]

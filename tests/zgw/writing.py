@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -17,6 +17,16 @@ from tests.writes.support import ENV, facade_config
 from tests.zgw.support import CLIENT_ID, SECRET, SECRET_ENV, zgw_settings
 
 LINKS = "https://www.example.nl/onderwerpen/"
+
+
+class Writer(NamedTuple):
+    """A façade that writes into a local ZGW server: its base URL, the server, its log file."""
+
+    base: str
+    server: Any
+    log: Path
+
+
 RSIN = "002220647"
 
 
