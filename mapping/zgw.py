@@ -15,7 +15,8 @@ resource                 key                                   read back from
 =======================  ====================================  =====================
 partijen                 ``<klant>``                           klant
 partij-identificatoren   ``<klant>#id``                        klant
-digitaleadressen         ``<klant>#email``, ``<klant>#tel``    klant
+digitaleadressen         ``<klant>#email``, ``<klant>#tel``,   klant
+                         ``<klant>#tel2`` (e-Suite)
 klantcontacten           ``<contactmoment>``                   contactmoment
 klantcontacten           ``<zaak klantcontact>#zaak``          Zaken klantcontact
 betrokkenen              ``<klantcontactmoment>``              klantcontactmoment
@@ -36,7 +37,7 @@ import uuid as uuidlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from mapping.ki import (
     Actor,
@@ -60,7 +61,7 @@ from mapping.ki import (
 
 Record = Mapping[str, Any]
 
-ID, EMAIL, TEL, ZAAK, ZCM, VORIG, MDW = "id", "email", "tel", "zaak", "zcm", "vorig", "mdw"
+ID, EMAIL, TEL, TEL2, ZAAK, ZCM, VORIG, MDW = "id", "email", "tel", "tel2", "zaak", "zcm", "vorig", "mdw"
 SOORT_PARTIJ = {"natuurlijk_persoon": "persoon", "niet_natuurlijk_persoon": "organisatie", "vestiging": "organisatie"}
 ROL = {"belanghebbende": "klant", "gesprekspartner": "klant"}
 DEFAULT_TAAL = "nld"
@@ -268,10 +269,18 @@ def partij_identificator(klant: Record, key: str) -> PartijIdentificator | None:
     return PartijIdentificator(key=derived(key, ID), identificeerdePartij=Ref(key), partijIdentificator=groep)
 
 
+DIGITALE_ADRESSEN = (
+    ("emailadres", "email", EMAIL),
+    ("telefoonnummer", "telefoonnummer", TEL),
+    ("telefoonnummerAlternatief", "telefoonnummer", TEL2),  # e-Suite only
+)
+"""Klant field, soortDigitaalAdres, key suffix: the digitale adressen a klant holds."""
+
+
 def digitale_adressen(klant: Record, key: str) -> list[DigitaalAdres]:
-    """E-mail and phone number of the Klant (`referentie` portaalvoorkeur, as the migration)."""
+    """E-mail and phone numbers of the Klant (`referentie` portaalvoorkeur, as the migration)."""
     found = []
-    for field_name, soort, suffix_ in (("emailadres", "email", EMAIL), ("telefoonnummer", "telefoonnummer", TEL)):
+    for field_name, soort, suffix_ in DIGITALE_ADRESSEN:
         value = text(klant, field_name)
         if value:
             found.append(
@@ -280,7 +289,7 @@ def digitale_adressen(klant: Record, key: str) -> list[DigitaalAdres]:
                     verstrektDoorPartij=Ref(key),
                     adres=value,
                     soortDigitaalAdres=soort,
-                    isStandaardAdres=True,  # the only one of its soort for this partij
+                    isStandaardAdres=suffix_ != TEL2,  # the klant's one e-mail address, its first phone
                     referentie="portaalvoorkeur",
                 )
             )
@@ -326,6 +335,7 @@ class Contactmoment:
     zaak_register: str = "open-zaak"
     actor_register: str = "zgw"
     onderwerp: str = "Contactmoment"
+    onderwerp_link_base: str = ""
 
     def onderwerpobject_keys(self) -> list[str]:
         keys = [k for k in (record_uuid(o) for o in self.objectcontactmomenten) if k]
@@ -384,6 +394,17 @@ def actorklantcontact(moment: Contactmoment) -> ActorKlantcontact | None:
     return ActorKlantcontact(key=key, actor=Ref(key), klantcontact=Ref(moment.key))
 
 
+def onderwerp_from_links(cm: Record, base: str) -> str:
+    """The onderwerp the façade wrote into `onderwerpLinks` as `<base><quoted onderwerp>`, if any."""
+    links = cm.get("onderwerpLinks")
+    if not base or not isinstance(links, list):
+        return ""
+    for link in links:
+        if isinstance(link, str) and link.startswith(base) and len(link) > len(base):
+            return unquote(link[len(base) :])
+    return ""
+
+
 def taal(value: str) -> str:
     value = value.lower()
     return value if _TAAL.match(value) else DEFAULT_TAAL
@@ -395,8 +416,14 @@ def klantcontact(moment: Contactmoment) -> Klantcontact:
     registratie = parse_moment(cm.get("registratiedatum"))
     if registratie is None:
         raise Unmappable("contactmoment without registratiedatum")
-    # e-Suite's own subject (a routing code or a type) if it has one; the VNG API has none.
-    onderwerp = text(cm, "onderwerp") or text(cm, "type") or moment.onderwerp
+    # e-Suite's own subject (a routing code or a type) if it has one; the VNG API has none, but
+    # the façade keeps one it writes as an onderwerpLinks entry under a configured prefix.
+    onderwerp = (
+        text(cm, "onderwerp")
+        or text(cm, "type")
+        or onderwerp_from_links(cm, moment.onderwerp_link_base)
+        or moment.onderwerp
+    )
     found_actor = actor(moment)
     nummer = short_id(text(cm, "identificatie"))
     return Klantcontact(

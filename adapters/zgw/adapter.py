@@ -17,6 +17,7 @@ Two shapes of read:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import uuid as uuidlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -35,6 +36,8 @@ from adapters.api import (
     UpstreamClient,
     UpstreamSettings,
     UuidKey,
+    WriteSupport,
+    WriteValues,
     build_or_skip,
 )
 from adapters.zgw import settings as zgw_settings
@@ -42,6 +45,7 @@ from adapters.zgw.jwt import ZgwJwt, bearer
 from adapters.zgw.reads import Reads, _by_uuid
 from adapters.zgw.settings import ApiSettings, ZgwSettings
 from adapters.zgw.upstream import Record, ZgwApi
+from adapters.zgw.writes import ZgwWrites, write_support
 from mapping import zgw as m
 from mapping.ki import KIObject, Onderwerpobject, Partij
 
@@ -101,7 +105,8 @@ def declare(s: ZgwSettings) -> dict[str, ResourceSupport]:
                 "adres": E,
                 **{f"verstrektDoorPartij__partijIdentificator__{p}": E for p in ident},
             },
-            key_formats=(UuidKey(suffix=m.EMAIL), UuidKey(suffix=m.TEL)),
+            key_formats=(UuidKey(suffix=m.EMAIL), UuidKey(suffix=m.TEL))
+            + ((UuidKey(suffix=m.TEL2),) if klanten.flavour == "esuite" else ()),  # telefoonnummerAlternatief
         )
     zaak_filter = bool(s.zaak_url_base)
     if cms or zaken:
@@ -143,7 +148,11 @@ class ZgwAdapter(Adapter):
 
     def __init__(self, settings: ZgwSettings, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
-        self.resources = declare(settings)  # per instance: depends on the APIs configured
+        writes = write_support(settings)
+        self.resources = {  # per instance: depends on the APIs configured and their flavours
+            name: dataclasses.replace(support, writes=writes.get(name, WriteSupport()))
+            for name, support in declare(settings).items()
+        }
         semaphore = asyncio.Semaphore(settings.max_concurrency)
         self.apis: dict[str, ZgwApi] = {}
         for name in zgw_settings.APIS:
@@ -161,6 +170,7 @@ class ZgwAdapter(Adapter):
                 )
                 self.apis[name] = ZgwApi(name, api_settings.flavour, client, semaphore)  # type: ignore[arg-type]
         self.reads = Reads(settings, self.apis.get("klanten"), self.apis.get("contactmomenten"), self.apis.get("zaken"))
+        self.writes = ZgwWrites(settings, self.apis, self.reads, self.get_many)
 
     @property
     def requests(self) -> int:
@@ -198,6 +208,15 @@ class ZgwAdapter(Adapter):
             cms = await self.reads.contactmomenten_by_keys({m.owner(k) for k in wanted})
             found = self._actor_objects(resource, cms.values())
         return {obj.key: obj for obj in found if obj.key in wanted}
+
+    async def create(self, resource: str, values: WriteValues) -> KIObject:
+        return await self.writes.create(resource, values)
+
+    async def update(self, resource: str, key: str, values: WriteValues) -> KIObject:
+        return await self.writes.update(resource, key, values)
+
+    async def delete(self, resource: str, key: str) -> None:
+        await self.writes.delete(resource, key)
 
     async def find_partijen(self, identificatoren: Collection[tuple[str, str]]) -> Sequence[Partij] | None:
         answers = await asyncio.gather(

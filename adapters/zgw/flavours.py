@@ -117,3 +117,36 @@ def declared(api: Api, flavour: Flavour) -> dict[str, frozenset[str]]:
     if api == "contactmomenten":
         return CONTACTMOMENTEN[flavour]
     return ZAKEN
+
+
+Method = Literal["POST", "PUT", "PATCH", "DELETE"]
+
+_WRITES_VNG: dict[str, frozenset[Method]] = {
+    "klanten": frozenset({"POST", "PUT", "PATCH", "DELETE"}),
+    "contactmomenten": frozenset({"POST", "PUT", "PATCH", "DELETE"}),
+    "klantcontactmomenten": frozenset({"POST", "DELETE"}),
+    "objectcontactmomenten": frozenset({"POST", "DELETE"}),
+}
+WRITES: dict[Flavour, dict[str, frozenset[Method]]] = {
+    "vng": _WRITES_VNG,
+    # Open Klant 1 adds PUT/PATCH of klantcontactmomenten (its `gelezen` flag).
+    "openklant": _WRITES_VNG | {"klantcontactmomenten": frozenset({"POST", "PUT", "PATCH", "DELETE"})},
+    # e-Suite creates, and changes only a klant; it deletes nothing.
+    "esuite": {
+        "klanten": frozenset({"POST", "PATCH"}),
+        "contactmomenten": frozenset({"POST"}),
+        "klantcontactmomenten": frozenset({"POST"}),
+        "objectcontactmomenten": frozenset({"POST"}),
+    },
+}
+"""Which write methods each flavour declares, per collection (POST on the list, the others on
+one object); the Zaken API is only read."""
+
+_ACTIONS: dict[str, str] = {"GET": "lezen", "POST": "aanmaken", "PUT": "bijwerken", "PATCH": "bijwerken"}
+
+
+def scope(api: Api, collection: str, method: str, flavour: Flavour) -> str:
+    """The JWT scope (Autorisaties) a request needs, as the specs' `security` sections name it."""
+    if flavour == "openklant" and collection == "klantcontactmomenten" and method in ("PUT", "PATCH"):
+        return "contactmomenten.aanmaken"  # so Open Klant 1's spec says
+    return f"{api}.{_ACTIONS.get(method, 'verwijderen')}"

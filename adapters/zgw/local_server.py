@@ -8,9 +8,13 @@ servers where that matters to a client:
 - zaak endpoints need `Accept-Crs: EPSG:4326`: 412 when absent, 406 when another value;
 - query parameters the flavour does not declare: 400 `unknown-parameters`; a declared one this
   server does not implement: 400 as well (so a test notices instead of getting everything);
-- pages of `page_size` with absolute `next`/`previous`; a page past the end: 404.
+- pages of `page_size` with absolute `next`/`previous`; a page past the end: 404;
+- writes as the flavour declares them (`flavours.WRITES`; others 405), in memory, with the
+  real APIs' checks and 400 shapes (`local_writes.py`, `local_bodies.py`); a client needs the
+  scope of the action (`klanten.aanmaken`, ...): 403 without it; a body must be JSON: 415.
 
-Every request is recorded in `requests` (path, query, client id) for tests to inspect.
+Every request is recorded in `requests` (method, path, query, client id) for tests to inspect;
+`fail_next` makes the next matching requests fail, so tests can break one step of a write.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -31,15 +35,19 @@ import jwt
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from adapters.zgw.flavours import DETAIL_PARAMETERS, Flavour, declared
+from adapters.zgw.flavours import DETAIL_PARAMETERS, WRITES, Api, Flavour, declared, scope
+from adapters.zgw.local_writes import LocalWrites, Rejected
 
 JWT_EXPIRY = 3600
 LEEWAY = 60
 Record = dict[str, Any]
 Check = Callable[[Record, str], bool]
+BRONORGANISATIE = "002220647"
+"""The RSIN the seed's records carry; e-Suite gives it to what it creates."""
+_ESUITE_CODES = {400: "VALIDATION", 403: "NOT_AUTHORISED", 404: "NOT_FOUND", 409: "CONFLICT"}
 
 
 def demo_seed() -> dict[str, Any]:
@@ -53,6 +61,8 @@ class Recorded:
     client_id: str
     status: int
     accept_crs: str | None
+    method: str = "GET"
+    body: Any = None
 
 
 def _last(url: Any) -> str:
@@ -77,14 +87,19 @@ class ZgwServer:
         base: str,
         flavour: Flavour = "vng",
         page_size: int = 100,
+        scopes: Mapping[str, Collection[str]] | None = None,
     ):
         text = json.dumps(seed).replace("{base}", base.rstrip("/"))
         self.data: dict[str, list[Record]] = {k: v for k, v in json.loads(text).items() if isinstance(v, list)}
         self.clients = dict(clients)
+        self.scopes = {client: frozenset(granted) for client, granted in (scopes or {}).items()}
+        """Scopes per client id; a client not listed has every scope."""
         self.base = base.rstrip("/")
         self.flavour = flavour
         self.page_size = page_size
         self.requests: list[Recorded] = []
+        self.writes = LocalWrites(self.data, self.base, flavour, BRONORGANISATIE)
+        self._failures: list[_Failure] = []
         self._lock = threading.Lock()
         routes = []
         for api, collections in (
@@ -94,9 +109,25 @@ class ZgwServer:
         ):
             for collection in collections:
                 prefix = f"/{api}/api/v1/{collection}"
-                routes.append(Route(prefix, self._endpoint(api, collection, detail=False)))
-                routes.append(Route(prefix + "/{uuid}", self._endpoint(api, collection, detail=True)))
+                routes.append(Route(prefix, self._endpoint(api, collection, detail=False), methods=["GET", "POST"]))
+                routes.append(
+                    Route(
+                        prefix + "/{uuid}",
+                        self._endpoint(api, collection, detail=True),
+                        methods=["GET", "PUT", "PATCH", "DELETE"],
+                    )
+                )
         self.app = Starlette(routes=routes)
+
+    def fail_next(self, method: str, collection: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next `times` `method` requests on `collection` with `status` (tests break a step)."""
+        with self._lock:
+            self._failures.append(_Failure(method, collection, status, times))
+
+    def records(self, collection: str) -> list[Record]:
+        """A copy of what the server holds now (tests read it directly)."""
+        with self._lock:
+            return json.loads(json.dumps(self.data.get(collection, [])))
 
     # --- filters this server implements, per collection ----------------------------------------
 
@@ -141,15 +172,24 @@ class ZgwServer:
     # --- the endpoint ----------------------------------------------------------------------------
 
     def _endpoint(self, api: str, collection: str, detail: bool):
-        async def endpoint(request: Request) -> JSONResponse:
+        async def endpoint(request: Request) -> Response:
             client_id, problem = self._authenticate(request)
+            if problem is None:
+                problem = self._authorise(api, collection, request.method, client_id) or self._injected(
+                    request.method, collection
+                )
             if problem is None and api == "zaken" and collection == "zaken":
                 problem = self._crs(request)
-            if problem is None:
+            body: Any = None
+            if problem is not None:
+                response: Response = problem
+            elif request.method != "GET":
+                body, response = await self._write(api, collection, detail, request)
+            else:
                 problem = self._parameters(api, collection, detail, request)
-            response = problem or (
-                self._detail(collection, request) if detail else self._list(api, collection, request)
-            )
+                response = problem or (
+                    self._detail(collection, request) if detail else self._list(api, collection, request)
+                )
             with self._lock:
                 self.requests.append(
                     Recorded(
@@ -158,6 +198,8 @@ class ZgwServer:
                         client_id,
                         response.status_code,
                         request.headers.get("accept-crs"),
+                        request.method,
+                        body,
                     )
                 )
             return response
@@ -188,6 +230,69 @@ class ZgwServer:
         if not isinstance(claims.get("iat"), int) or claims["iat"] < time.time() - JWT_EXPIRY - LEEWAY:
             return client_id, _fout(403, "jwt-expired", "Het JWT is verlopen.")
         return client_id, None
+
+    def _authorise(self, api: str, collection: str, method: str, client_id: str) -> JSONResponse | None:
+        flavour: Flavour = self.flavour if api != "zaken" else "vng"
+        granted = self.scopes.get(client_id)
+        if granted is None or scope(api, collection, method, flavour) in granted:  # type: ignore[arg-type]
+            return None
+        detail = "Je hebt geen toestemming om deze actie uit te voeren."
+        if method == "GET":
+            return _fout(403, "permission_denied", detail)
+        return self._write_fout(403, "permission_denied", detail)
+
+    def _injected(self, method: str, collection: str) -> JSONResponse | None:
+        with self._lock:
+            for failure in self._failures:
+                if failure.method == method and failure.collection == collection and failure.times > 0:
+                    failure.times -= 1
+                    return self._write_fout(failure.status, "injected", "Een door de test veroorzaakte fout.")
+        return None
+
+    async def _write(self, api: Api, collection: str, detail: bool, request: Request) -> tuple[Any, Response]:
+        """A POST on a list, a PUT/PATCH/DELETE on one object: (the body sent, the answer)."""
+        flavour: Flavour = self.flavour if api != "zaken" else "vng"
+        allowed = WRITES[flavour].get(collection, frozenset()) if api != "zaken" else frozenset()
+        if request.method not in allowed or detail == (request.method == "POST"):
+            return None, self._write_fout(405, "method_not_allowed", f'Methode "{request.method}" niet toegestaan.')
+        if request.method == "DELETE":
+            try:
+                with self._lock:
+                    self.writes.delete(collection, request.path_params["uuid"])
+            except Rejected as refused:
+                return None, self._write_fout(refused.status, refused.code, refused.detail)
+            return None, Response(status_code=204)
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return None, self._write_fout(415, "unsupported_media_type", "Media type wordt niet ondersteund.")
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return None, self._write_fout(400, "parse_error", "JSON parse error.")
+        try:
+            with self._lock:
+                if request.method == "POST":
+                    record = self.writes.create(collection, body)
+                else:
+                    record = self.writes.update(
+                        collection, request.path_params["uuid"], body, partial=request.method == "PATCH"
+                    )
+                shown = self._expand(record, request) if collection == "contactmomenten" else record
+                answer = json.loads(json.dumps(shown))  # a copy: later writes do not change this answer
+        except Rejected as refused:
+            return body, self._write_fout(refused.status, refused.code, refused.detail, refused.problems)
+        if request.method == "POST":
+            return body, JSONResponse(answer, status_code=201, headers={"Location": answer["url"]})
+        return body, JSONResponse(answer)
+
+    def _write_fout(
+        self, status: int, code: str, detail: str, problems: list[dict[str, str]] | None = None
+    ) -> JSONResponse:
+        """An error of a write, in the flavour's shape: e-Suite has its own codes and no `invalidParams`."""
+        if self.flavour == "esuite":
+            if problems:
+                detail = "; ".join(f"{p['name']}: {p['reason']}" for p in problems)
+            return _fout(status, _ESUITE_CODES.get(status, "INTERNAL"), detail)
+        return _fout(status, code, detail, problems if status == 400 else None)
 
     @staticmethod
     def _crs(request: Request) -> JSONResponse | None:
@@ -287,18 +392,26 @@ class ZgwServer:
         )
 
 
-def _fout(status: int, code: str, detail: str) -> JSONResponse:
-    return JSONResponse(
-        {
-            "type": f"https://local-zgw/fouten/{code}",
-            "code": code,
-            "title": detail,
-            "status": status,
-            "detail": detail,
-            "instance": "urn:uuid:00000000-0000-0000-0000-000000000000",
-        },
-        status_code=status,
-    )
+def _fout(status: int, code: str, detail: str, problems: list[dict[str, str]] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://local-zgw/fouten/{code}",
+        "code": code,
+        "title": detail,
+        "status": status,
+        "detail": detail,
+        "instance": "urn:uuid:00000000-0000-0000-0000-000000000000",
+    }
+    if problems is not None:
+        body["invalidParams"] = problems
+    return JSONResponse(body, status_code=status)
+
+
+@dataclass
+class _Failure:
+    method: str
+    collection: str
+    status: int
+    times: int
 
 
 @contextlib.contextmanager
@@ -309,6 +422,7 @@ def serve_in_thread(
     port: int = 0,
     flavour: Flavour = "vng",
     page_size: int = 100,
+    scopes: Mapping[str, Collection[str]] | None = None,
 ) -> Iterator[ZgwServer]:
     """Run a `ZgwServer` with uvicorn in a background thread until the block ends.
 
@@ -320,7 +434,7 @@ def serve_in_thread(
     sock.bind((host, port))
     bound = sock.getsockname()[1]
     server = ZgwServer(
-        seed if seed is not None else demo_seed(), clients or {}, f"http://{host}:{bound}", flavour, page_size
+        seed if seed is not None else demo_seed(), clients or {}, f"http://{host}:{bound}", flavour, page_size, scopes
     )
     config = uvicorn.Config(server.app, log_level="warning", access_log=False, lifespan="off")
     runner = uvicorn.Server(config)

@@ -194,6 +194,7 @@ class Reads:
                 zaak_register=s.zaak_register,
                 actor_register=s.actor_register,
                 onderwerp=s.onderwerp,
+                onderwerp_link_base=s.onderwerp_link_base,
             )
             for key, cm in keyed
         ]

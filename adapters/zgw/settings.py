@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 
 from adapters.api import AdapterSettings, BaseUrl, Secret
 from adapters.zgw.flavours import Api, Flavour
+from mapping.zgw import elfproef
 
 APIS: tuple[Api, ...] = ("klanten", "contactmomenten", "zaken")
 
@@ -69,6 +70,29 @@ class ZgwSettings(AdapterSettings):
     """`onderwerp` of a klantcontact whose contactmoment has none (the VNG API has no such field)."""
     max_concurrency: int = Field(default=8, ge=1, le=64)
     """Upstream requests one adapter call runs at the same time."""
+    onderwerp_link_base: str = Field(default="", max_length=800, pattern=r"^$|^https?://[^\s?#]+[^\s]*$")
+    """URL prefix under which the façade keeps a klantcontact's `onderwerp` as an `onderwerpLinks`
+    entry (`<prefix><quoted onderwerp>`), written and read back; empty: only `onderwerp` is read."""
+    bronorganisatie: str = Field(default="", pattern=r"^$|^[0-9]{9}$")
+    """RSIN of the organisation that writes (`bronorganisatie` of new klanten and contactmomenten)."""
+    klant_website_url: str = Field(default="", max_length=1000, pattern=r"^$|^https?://\S+$")
+    """`websiteUrl` of new klanten: the VNG Klanten API 1.0.0 requires one."""
+
+    writes: bool = False
+    """Take writes (docs/configuration.md lists per flavour what lands where); read-only by default."""
+
+    @model_validator(mode="after")
+    def _what_writes_need(self) -> ZgwSettings:
+        if self.bronorganisatie and not elfproef(self.bronorganisatie):
+            raise ValueError("bronorganisatie must be an RSIN (9 digits that pass the eleven test)")
+        if not self.writes:
+            return self
+        flavours = {api.flavour for api in (self.klanten, self.contactmomenten) if api is not None}
+        if flavours - {"esuite"} and not self.bronorganisatie:
+            raise ValueError("writes to the vng and openklant flavours need a bronorganisatie (an RSIN)")
+        if self.klanten is not None and self.klanten.flavour == "vng" and not self.klant_website_url:
+            raise ValueError("writes to a vng Klanten API need a klant_website_url (its klanten require a websiteUrl)")
+        return self
 
     @model_validator(mode="after")
     def _an_api_and_a_zaak_url_base(self) -> ZgwSettings:

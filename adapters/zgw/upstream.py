@@ -13,13 +13,30 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from adapters.api import NotFoundUpstream, SourceError, SourceGarbage, UpstreamClient
+from adapters.api import (
+    FieldProblem,
+    InvalidWrite,
+    NotFoundUpstream,
+    ObjectGone,
+    SourceError,
+    SourceGarbage,
+    UpstreamClient,
+)
 from adapters.zgw.flavours import DETAIL_PARAMETERS, Api, Flavour, declared
 
 log = logging.getLogger("adapters.zgw")
 
 Params = Mapping[str, str]
 Record = dict[str, Any]
+
+
+class UpstreamRefusal(Exception):
+    """An upstream refused a write (a 400 with `invalidParams`, or a 405): its problems, named by
+    the upstream's own fields. Never leaves the adapter: it becomes the client's or the source's fault."""
+
+    def __init__(self, problems: Sequence[FieldProblem]):
+        super().__init__(", ".join(f"{p.field}: {p.code}" for p in problems))
+        self.problems = tuple(problems)
 
 
 class UndeclaredParameter(ValueError):
@@ -57,6 +74,21 @@ class ZgwApi:
             except SourceError as exc:
                 # The message names the API and path, never the query (it may hold a BSN) or a credential.
                 log.warning("%s", exc)
+                raise
+
+    async def send(self, method: str, path: str, body: Any = None) -> Any:
+        """One write (never retried). The upstream's 400 comes as `UpstreamRefusal` (its own field
+        names, for the caller to translate); other errors as `UpstreamClient.send_json` raises them."""
+        async with self._semaphore:
+            try:
+                return await self.client.send_json(method, path, body)
+            except InvalidWrite as refused:
+                log.warning("%s: %s %s refused (%s)", self.client.source, method, path, refused)  # field names only
+                raise UpstreamRefusal(refused.problems) from None
+            except ObjectGone:
+                raise
+            except SourceError as exc:
+                log.warning("%s", exc)  # names the API, method and path: never a body or a credential
                 raise
 
     # --- single objects ------------------------------------------------------------------------

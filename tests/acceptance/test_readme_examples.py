@@ -8,6 +8,8 @@ from pathlib import Path
 
 import httpx
 
+from adapters.zgw.jwt import ZgwJwt
+from facade.cli import DEMO_ZGW_CLIENT, DEMO_ZGW_SECRET
 from tests.support.server import running_cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -18,6 +20,23 @@ def readme_curls(block_index: int = 1) -> list[list[str]]:
     text = README.read_text()
     block = text.split("## Try the demo", 1)[1].split("```sh")[block_index].split("```", 1)[0]
     return [shlex.split(line) for line in block.splitlines() if line.startswith("curl ")]
+
+
+def send(argv: list[str], api: str) -> httpx.Response:
+    """One README curl (`-X`, `-H`, `-d`, `$API`, `$TOKEN`) as httpx sends it."""
+    headers, method, url, data = {}, "GET", None, None
+    for index, arg in enumerate(argv):
+        following = argv[index + 1] if index + 1 < len(argv) else ""
+        if arg == "-H":
+            name, _, value = following.replace("$TOKEN", "Authorization: Token demo-token-0123456789").partition(": ")
+            headers[name] = value
+        elif arg == "-X":
+            method = following
+        elif arg == "-d":
+            data = following
+        elif arg.startswith(("$API", "http")):
+            url = re.sub(r"^\$API", api, arg)
+    return httpx.request(method, url, headers=headers, content=data, timeout=30)
 
 
 def test_the_two_commands_come_first():
@@ -32,22 +51,26 @@ def test_curl_examples_against_the_demo(tmp_path):
         api = f"{base}/klantinteracties/api/v1"
         printed = log_path.read_text()
         assert f"{api}/" in printed and "Token demo-token-0123456789" in printed
-        statuses = []
-        for argv in readme_curls():
-            headers = {}
-            url = None
-            for index, arg in enumerate(argv):
-                if arg == "-H":
-                    header = argv[index + 1].replace("$TOKEN", "Authorization: Token demo-token-0123456789")
-                    name, _, value = header.partition(": ")
-                    headers[name] = value
-                elif arg.startswith(("$API", "http")):
-                    url = re.sub(r"^\$API", api, arg)
-            statuses.append(httpx.get(url, headers=headers, timeout=30).status_code)
-        [write] = readme_curls(2)
-        headers = {"Authorization": "Token demo-token-0123456789", "Content-Type": "application/json"}
-        made = httpx.post(f"{api}/maak-klantcontact", content=write[write.index("-d") + 1], headers=headers, timeout=30)
+        statuses = [send(argv, api).status_code for argv in readme_curls()]
+        registered, about_the_zaak, confidential = (send(argv, api) for argv in readme_curls(2))
+        zgw = re.search(r"Local ZGW server [^:]*: (http://\S+)", log_path.read_text()).group(1)
+        held = httpx.get(
+            f"{zgw}/contactmomenten/api/v1/contactmomenten",
+            params={"ordering": "-registratiedatum"},
+            headers=ZgwJwt(DEMO_ZGW_CLIENT, DEMO_ZGW_SECRET)(),
+            timeout=30,
+        ).json()["results"]
     # every example answers as the README says: the last one is the deliberate mistake
     assert statuses[:-1] == [200] * (len(statuses) - 1) and statuses[-1] == 400, statuses
-    assert made.status_code == 201, made.text
-    assert made.json()["betrokkene"]["wasPartij"]["uuid"] == "f0a20262-94df-45f5-9943-8b21fdc79c28"
+    # the contact registered for Henk is read back among the contacts about his zaak, newest first
+    assert registered.status_code == 201, registered.text
+    contact = registered.json()["klantcontact"]
+    assert registered.json()["betrokkene"]["wasPartij"]["uuid"] == "f0a20262-94df-45f5-9943-8b21fdc79c28"
+    assert about_the_zaak.status_code == 200
+    newest = about_the_zaak.json()["results"][0]
+    assert (newest["uuid"], newest["onderwerp"]) == (contact["uuid"], "Vergunning verbouwing")
+    assert newest["_expand"]["hadBetrokkenen"][0]["wasPartij"]["uuid"] == "f0a20262-94df-45f5-9943-8b21fdc79c28"
+    assert held[0]["tekst"] == contact["inhoud"]  # it landed in the ZGW source: the zaaksysteem's own API shows it
+    # what the zaaksysteem cannot hold is refused, saying why
+    assert confidential.status_code == 400, confidential.text
+    assert [p["name"] for p in confidential.json()["invalidParams"]] == ["klantcontact.vertrouwelijk"]

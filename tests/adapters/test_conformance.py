@@ -22,6 +22,19 @@ from tests.conftest import IDENTITY_SECRET, TOKEN
 from tests.support.server import running_facade
 from tests.zgw.support import CLIENT_ID, SECRET
 
+_ZAAK = "0f3a3c2e-5b7d-4c1a-9e2f-7a8b9c0d1e2f"
+
+
+def _bsn(bsn: str) -> dict:
+    return {
+        "partijIdentificator": {
+            "codeObjecttype": "natuurlijk_persoon",
+            "codeSoortObjectId": "bsn",
+            "objectId": bsn,
+            "codeRegister": "brp",
+        }
+    }
+
 
 def _identificator(object_id: str) -> dict:
     return {"objectId": object_id, "codeObjecttype": "zaak", "codeRegister": "open-zaak", "codeSoortObjectId": "uuid"}
@@ -143,14 +156,61 @@ class TestCrmStub(AdapterConformance):
     dataset = Dataset(writes=CRM_WRITES)
 
 
+_MOMENT = "3e1f0a9b-8c7d-4e6f-a5b4-c3d2e1f0a9"  # + 11..16: the contactmomenten of the local ZGW server's seed
+ZGW_WRITES = {
+    # `vertrouwelijk` is not writable in ZGW (it cannot be true): the engine drops a false one
+    "klantcontacten": Write(
+        create={k: v for k, v in CRM_WRITES["klantcontacten"].create.items() if k != "vertrouwelijk"},
+        update={"inhoud": "Beantwoord"},
+    ),
+    "betrokkenen": Write(
+        create={
+            "hadKlantcontact": Ref(_MOMENT + "14"),
+            "wasPartij": Ref("8a41b3a7-6f0e-4c8e-9d65-2b9c1f0e7a11"),
+            "rol": "klant",
+            "initiator": True,
+        }
+    ),
+    "onderwerpobjecten": Write(
+        create={"klantcontact": Ref(_MOMENT + "15"), "onderwerpobjectidentificator": _identificator(_ZAAK)}
+    ),
+    # not actorklantcontacten: its answer names the medewerker as the actor of its own contactmoment
+    # (ADR 8: one medewerker is one actor per contactmoment), not the actor sent (tests/zgw/test_writes.py)
+    "partijen": Write(
+        create=CRM_WRITES["partijen"].create | {"partijIdentificatoren": [_bsn("111222333")]},
+        update={"partijIdentificatie": {"contactnaam": {"voornaam": "Kim", "achternaam": "de Kit"}}},
+    ),
+    "partij-identificatoren": Write(
+        create={"identificeerdePartij": Ref("c59c00b3-3445-4731-8a6b-ee26992a5358")} | _bsn("111222345"),
+        update=_bsn("111222357"),
+    ),
+    "digitaleadressen": Write(
+        create={
+            "verstrektDoorPartij": Ref("ace470b2-ef75-45ce-8b16-106481b8f0f7"),
+            "adres": "kit@example.nl",
+            "soortDigitaalAdres": "email",
+        },
+        update={"adres": "kit.zuid@example.nl"},
+    ),
+}
+"""Write round trips on the seed of the local ZGW server (VNG flavour: every operation it has)."""
+
+
 class TestZgw(AdapterConformance):
     kind = "zgw"
+    dataset = Dataset(writes=ZGW_WRITES)
 
     def settings_for(self, upstream):
         credentials = {"client_id": CLIENT_ID, "secret": SecretStr(SECRET)}
-        return {
+        apis = {
             api: {"base_url": f"{upstream}/{api}/api/v1", **credentials}
             for api in ("klanten", "contactmomenten", "zaken")
+        }
+        return apis | {
+            "writes": True,
+            "bronorganisatie": "002220647",
+            "klant_website_url": "https://www.example.nl",
+            "onderwerp_link_base": "https://www.example.nl/onderwerpen/",
         }
 
     @pytest.fixture(scope="class")

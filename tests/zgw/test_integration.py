@@ -130,6 +130,7 @@ def test_real_facade_process_with_crm_and_zgw(local_vng, tmp_path):
         {"name": "crm", "kind": "crm_stub"},
         {"name": "zgw", "kind": "zgw", "settings": zgw_settings(local_vng.base)},
     ]
+    demo.pop("write_targets", None)  # this zgw source is read-only
     env = {
         "FACADE_DEMO_TOKEN": "zgw-demo-token-0123456789",
         "FACADE_IDENTITY_SECRET": "zgw-identity-secret-0123456789",

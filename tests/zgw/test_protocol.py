@@ -61,6 +61,13 @@ def test_jwt_is_minted_fresh():
             "^klanten: Value error, give either token or client_id with secret",
         ),
         ({}, "^Value error, configure at least one of"),
+        (zgw_settings("http://x") | {"writes": True}, "^Value error, writes to the vng and openklant flavours need"),
+        (
+            zgw_settings("http://x") | {"writes": True, "bronorganisatie": "002220647"},
+            "^Value error, writes to a vng Klanten API need a klant_website_url",
+        ),
+        (zgw_settings("http://x") | {"bronorganisatie": "123456789"}, "^Value error, bronorganisatie must be an RSIN"),
+        (zgw_settings("http://x") | {"onderwerp_link_base": "urn:x:"}, "^onderwerp_link_base: String should match"),
     ],
 )
 def test_settings_refused_naming_the_setting(monkeypatch, settings, message):
