@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from adapters.diagnostics import describe as describe_error
 from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
 from facade.engine.graph import Item
 from facade.engine.guard import CallContext
@@ -51,8 +52,9 @@ async def call_source(source: Source, coroutine):
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        # an adapter bug or an unexpected library error: never a 500 for the client
-        log.exception("source %s raised an unexpected error", source.name)
+        # an adapter bug or an unexpected library error: never a 500 for the client, and never its
+        # text in the log (it can quote a record: a BSN)
+        log.error("source %s raised an unexpected error: %s", source.name, describe_error(exc))
         raise SourceFailed(source, SourceUnavailable.reason) from exc
 
 
