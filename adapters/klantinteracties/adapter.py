@@ -97,7 +97,7 @@ class KlantinteractiesAdapter(KlantinteractiesWrites, Adapter):
         if query.filters and not knows_every_filter(parse_version(self.client.api_version)):
             total = None  # an older version ignores filters it lacks: the engine reads and checks all
         records, related = await self._build(query.resource, raws, with_expanded=bool(expand))
-        return ListPage(records, total, related)
+        return ListPage(records, total, related, skipped=len(raws) - len(records))
 
     async def get_many(self, resource: str, keys: Collection[str]) -> Mapping[str, KIObject]:
         wanted = sorted({key for key in keys if canonical_uuid(key) == key})

@@ -385,7 +385,8 @@ class Engine:
         boundary = getattr(items[needed - 1].obj, field)
         while getattr(items[-1].obj, field) == boundary:
             more, _ = await plan.window(len(items), 25)
-            items = items + more
+            known = {item.obj.key for item in items}  # a record left out shifts offsets: no record twice
+            items = items + [item for item in more if item.obj.key not in known]
             if len(more) < 25:
                 break
         return items

@@ -276,3 +276,21 @@ async def test_a_page_past_the_end_is_a_404_also_when_no_source_can_serve_the_qu
         assert first.status_code == 200 and first.json()["count"] == 0
         response = await client.get(f"{API}/bijlagen", params={"klantcontact__uuid": nowhere, "pageSize": 2, "page": 2})
     assert response.status_code == 404
+
+
+async def test_a_bad_record_does_not_end_its_source_early(register):
+    """A page with a record left out is not the last page: the records after it are still read."""
+    contacts = [
+        klantcontact(_uuid(100 + i), f"2031-02-{1 + i // 24:02}T{i % 24:02}:00:00Z", f"Nr {i}") for i in range(600)
+    ]
+    del contacts[10]["kanaal"]  # breaks the contract: skipped
+    register.records["klantcontacten"] = contacts
+    async with client_for(facade(register)) as client:
+        seen: set[str] = set()
+        for page in (1, 2):
+            response = await client.get(
+                f"{API}/klantcontacten", params={"pageSize": 500, "page": page, "kanaal": "telefoon"}
+            )
+            assert response.status_code == 200
+            seen |= {r["onderwerp"] for r in response.json()["results"] if r["onderwerp"].startswith("Nr ")}
+    assert seen == {f"Nr {i}" for i in range(600) if i != 10}
