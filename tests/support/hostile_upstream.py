@@ -7,6 +7,7 @@ objects: a test puts in what a broken upstream would. Misbehaviours a test switc
 - `huge`: every list answers a valid JSON page of about this many bytes, streamed as it is
   generated (the server never holds it), `Content-Length` announced or not (`announce`);
 - `gzip_bomb`: every list answers a small gzip body that unpacks to about this many bytes;
+- `raw`: every list answers these bytes as they are (JSON or not);
 - `count`: the `count` every list claims, whatever it holds;
 - `failing`: every list and detail answers this status (a register that is down).
 """
@@ -87,6 +88,7 @@ class HostileUpstream:
         self.gzip_bomb: int | None = None
         self.count: int | None = None
         self.failing: int | None = None
+        self.raw: bytes | None = None
         self.requests: Counter[str] = Counter()
         self.base = ""
 
@@ -104,6 +106,8 @@ class HostileUpstream:
             return self._huge(resource)
         if self.gzip_bomb is not None:
             return self._bomb()
+        if self.raw is not None:
+            return Response(self.raw, media_type="application/json", headers=HEADERS)
         records = self.records.get(resource, [])
         page, size = int(request.query_params.get("page", 1)), int(request.query_params.get("pageSize", 100))
         body = {
