@@ -518,10 +518,11 @@ def _owning_item(node: Node, resource: str, operation: WriteOperation) -> Item:
 
 def _not_allowed(resource: str, operation: WriteOperation, source: Source | None = None) -> ProblemError:
     verbs = {"create": "aangemaakt", "update": "gewijzigd", "delete": "verwijderd"}
-    allowed = ["GET", "HEAD"]
+    allowed = ["GET"]  # in Open Klant's order: GET, PUT, PATCH, DELETE, HEAD, OPTIONS
     if source is not None:
         writes = source.support(resource).writes  # type: ignore[union-attr]
         allowed += (["PUT", "PATCH"] if writes.update else []) + (["DELETE"] if writes.delete else [])
+    allowed += ["HEAD", "OPTIONS"]
     where = "dit object" if source is not None else f"de collectie '{resource}'"
     return ProblemError(
         405,
