@@ -135,6 +135,8 @@ class KIObject(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     resource: ClassVar[str]
+    unpublished: ClassVar[frozenset[str]] = frozenset({"key"})
+    """Fields that are data of the object but not of the contract: never rendered as such."""
 
     key: Annotated[str, StringConstraints(min_length=1)]
 
@@ -232,9 +234,9 @@ class OrganisatorischeEenheid(_Value):
 class ActorFacts(_Value):
     """Who an actor is, as its source knows it: the values that clients' identificator
     conventions publish (`mapping/conventions.py`: KISS finds a medewerker by e-mail under
-    `mdw/msei/email`, ITA also by id under `mdw/obj/idf`). Facts are never rendered as such: the
-    façade publishes them in the codes of the caller's profile, and matches identificator filters
-    in any known convention against them."""
+    `mdw/msei/email`, ITA also by id under `mdw/obj/idf`). Facts are never rendered as such
+    (`KIObject.unpublished`): the façade publishes them in the codes of the caller's profile, and
+    matches identificator filters in any known convention against them."""
 
     soort: Literal["medewerker", "afdeling", "groep"]
     """The kind of actor in the conventions' terms (`mdw`, `afd`, `grp`)."""
@@ -262,7 +264,8 @@ class Actor(KIObject):
     indicatieActief: bool = True
     actoridentificator: Identificator | None = None
     actorIdentificatie: Medewerker | GeautomatiseerdeActor | OrganisatorischeEenheid | None = None
-    facts: ActorFacts | None = Field(default=None, exclude=True)
+    unpublished: ClassVar[frozenset[str]] = frozenset({"key", "facts"})
+    facts: ActorFacts | None = None
     """Not part of the contract: what the source knows about who this actor is."""
 
 
@@ -310,7 +313,8 @@ class Onderwerpobject(KIObject):
     klantcontact: Ref | None = None
     wasKlantcontact: Ref | None = None
     onderwerpobjectidentificator: Identificator | None = Identificator()
-    zaak: ZaakFacts | None = Field(default=None, exclude=True)
+    unpublished: ClassVar[frozenset[str]] = frozenset({"key", "zaak"})
+    zaak: ZaakFacts | None = None
     """Not part of the contract: the zaak this onderwerpobject is about, if it is about one."""
 
 

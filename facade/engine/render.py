@@ -40,7 +40,8 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 @functools.cache
 def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
     """The fields an object publishes: not its key, not the facts a source reports beside it."""
-    return tuple(name for name, info in model.model_fields.items() if name != "key" and not info.exclude)
+    hidden = getattr(model, "unpublished", frozenset({"key"}))
+    return tuple(name for name in model.model_fields if name not in hidden)
 
 
 def _fields(model: BaseModel) -> Iterator[tuple[str, Any]]:
