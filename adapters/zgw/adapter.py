@@ -203,8 +203,8 @@ class ZgwAdapter(Adapter):
             raise ValueError(f"zgw does not serve {query.resource!r}")
         handler = getattr(self, "_list_" + query.resource.replace("-", "_"))
         page = await handler(query)
-        records, related = await self.zaaknummers.complete(page.records), await self.zaaknummers.complete(page.related)
-        return ListPage(records, page.total, related)
+        completed = await self.zaaknummers.complete([*page.records, *page.related])  # one round for both
+        return ListPage(completed[: len(page.records)], page.total, completed[len(page.records) :])
 
     async def get_many(self, resource: str, keys: Collection[str]) -> Mapping[str, KIObject]:
         wanted = set(keys)
