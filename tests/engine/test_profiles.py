@@ -31,7 +31,7 @@ EIGEN = {
 
 def _settings(adapters_names=("crm",), **extra):
     clients = [
-        {"name": name, "token": SecretStr(token), "permissions": {"bsn": True}, "profile": name}
+        {"name": name, "token": SecretStr(token), "permissions": {"bsn": True, "write": "*"}, "profile": name}
         for name, token in TOKENS.items()
     ]
     return settings(
@@ -160,6 +160,53 @@ async def test_a_zaak_linked_by_number_only_is_never_shown_as_if_it_had_a_uuid(h
     assert {spelled(o["onderwerpobjectidentificator"]) for o in body["results"]} == {
         ("zaak", "open-zaak", "zaaknummer", "ZAAK-2025-0000456")
     }
+
+
+async def test_what_one_client_writes_in_its_codes_another_reads_in_its_own(http):
+    """KISS links a zaak and registers an employee in its codes; ZAC reads and finds both in its own."""
+    contact = (await http.get(f"{API}/klantcontacten", params={"nummer": "KC-00009"}, headers=auth("kiss"))).json()
+    zaak = "7d3c1f0e-2b4a-4c5d-8e6f-9a0b1c2d3e4f"
+    kiss_zaak = {
+        "codeObjecttype": "zgw-Zaak",
+        "codeRegister": "openzaak",
+        "codeSoortObjectId": "uuid",
+        "objectId": zaak,
+    }
+    body = {"klantcontact": {"uuid": contact["results"][0]["uuid"]}, "onderwerpobjectidentificator": kiss_zaak}
+    made = await http.post(f"{API}/onderwerpobjecten", json=body, headers=auth("kiss"))
+    assert made.status_code == 201, made.text
+    assert spelled(made.json()["onderwerpobjectidentificator"]) == ("zgw-Zaak", "openzaak", "uuid", zaak)
+    as_zac = (await http.get(made.json()["url"].replace("http://testserver", ""), headers=auth("zac"))).json()
+    assert spelled(as_zac["onderwerpobjectidentificator"]) == ("zaak", "open-zaak", "uuid", zaak)
+    query = {
+        "onderwerpobject__onderwerpobjectidentificatorCodeObjecttype": "zaak",
+        "onderwerpobject__onderwerpobjectidentificatorCodeRegister": "open-zaak",
+        "onderwerpobject__onderwerpobjectidentificatorCodeSoortObjectId": "uuid",
+        "onderwerpobject__onderwerpobjectidentificatorObjectId": zaak,
+    }
+    found = (await http.get(f"{API}/klantcontacten", params=query, headers=auth("zac"))).json()
+    assert [c["uuid"] for c in found["results"]] == [contact["results"][0]["uuid"]]
+
+    email = "nieuw@voorbeeldstad.example"
+    actor = {
+        "naam": "Nieuwe Medewerker",
+        "soortActor": "medewerker",
+        "indicatieActief": True,
+        "actoridentificator": {
+            "codeObjecttype": "mdw",
+            "codeRegister": "msei",
+            "codeSoortObjectId": "email",
+            "objectId": email,
+        },
+    }
+    made = await http.post(f"{API}/actoren", json=actor, headers=auth("kiss"))
+    assert made.status_code == 201, made.text
+    found = (
+        await http.get(f"{API}/actoren", params=actor_query("mdw/handmatig/email", email), headers=auth("zac"))
+    ).json()
+    assert [(a["uuid"], spelled(a["actoridentificator"])) for a in found["results"]] == [
+        (made.json()["uuid"], ("mdw", "handmatig", "email", email))
+    ]
 
 
 # --- the engine's part: codes stay with the engine, and it re-checks what a source returns -----
