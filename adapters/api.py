@@ -17,7 +17,7 @@ An adapter package imports from here only (docs/adapters.md walks through one)::
 - writes (1.1, optional): `WriteSupport` (declared per resource), `WriteValues`, the errors
   `InvalidWrite` (with `FieldProblem`s), `ObjectGone` and `IncompleteWrite` (with `Leftover`s),
   and `Compensation`, the undo log of a write that takes several upstream calls;
-- identificator conventions and derived nummers (1.2): `conventions` (`facts_from`, what an upstream
+- identificator conventions and derived nummers (1.3): `conventions` (`facts_from`, what an upstream
   identificator in a client's codes says about an actor or zaak) and `nummers` (a `nummer` of
   at most 10 characters for a record whose application has none that fits, and back).
 
@@ -61,7 +61,7 @@ from mapping import conventions, ki, nummers
 from mapping.keys import KeyFormat, TextKey, UuidKey
 from mapping.ki import Unmappable
 
-ADAPTER_API_VERSION = "1.2"
+ADAPTER_API_VERSION = "1.3"
 """The version of this module's promises: a change that breaks adapters bumps the major."""
 
 __all__ = [

@@ -41,10 +41,6 @@ FILTERED_PAGE_LIMITS = (3,)
 """The same for the answer to one filter value (fewer calls: there are many values)."""
 
 
-NUMBERED = ("klantcontacten", "internetaken")
-"""Resources whose `nummer` clients read as a non-null string (NL Portal, ITA, open-klant-client 0.4.0)."""
-
-
 # --- records and keys ---------------------------------------------------------------------------
 
 
@@ -65,12 +61,6 @@ async def lists_its_records(check: Check, resource: str) -> None:
     twice = _repeated(r.key for r in records)
     if twice:
         raise check.fail(f"{resource} lists a record twice: {twice[:5]}")
-    unnumbered = [r.key for r in records if resource in NUMBERED and not getattr(r, "nummer", None)]
-    if unnumbered:
-        raise check.fail(
-            f"{resource} records without a nummer: {unnumbered[:5]} (clients read it as a string; "
-            f"mapping.nummers derives one where the application has none that fits)"
-        )
 
 
 async def keys_round_trip(check: Check, resource: str) -> None:
