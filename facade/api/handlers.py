@@ -21,6 +21,7 @@ from facade.engine.params import ParsedQuery, parse_query
 from facade.engine.render import Renderer
 from facade.errors import ProblemError, not_found
 from mapping.contract import API_PREFIX, RESOURCES, ResourceDef
+from mapping.conventions import known
 
 
 def json_response(body: object, status: int = 200) -> Response:
@@ -43,6 +44,8 @@ class Api:
         self.engine = engine
         self.base_urls = BaseUrlPolicy(settings)
         self.auth = ClientAuth(settings)
+        self.profiles = settings.all_profiles()
+        self.conventions = known(self.profiles.values())
         log_config = settings.processing_log
         self.processing_log = (
             ProcessingLog(log_config.key.get_secret_value().encode(), log_config.sink, log_config.path)
@@ -127,13 +130,13 @@ class Api:
         query = parse_query(resource, request.query_params.multi_items(), detail=False)
         self._check_query(client, query)
         query = resolve_url_filters(query, base_url, self.url_targets)
-        engine_request = self.engine.request(strict=request.state.strict, context=context)
+        engine_request = self.engine.request(request.state.strict, context, self.conventions)
         try:
             result = await self.engine.list(engine_request, query)
         except ProblemError as problem:  # the sources were asked for the BSN all the same
             self._privacy(request, client, query, context, None, problem.status)
             raise
-        renderer = Renderer(self.engine.identities, base_url)
+        renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
         await renderer.prepare(engine_request.loader, result.nodes)
         rendered = [renderer.node(node) for node in result.nodes]
         await expand(
@@ -160,9 +163,9 @@ class Api:
             value = uuid.UUID(raw_uuid)
         except ValueError:
             raise not_found() from None
-        engine_request = self.engine.request(strict=True, context=context)
+        engine_request = self.engine.request(True, context, self.conventions)
         node = await self.engine.detail(engine_request, resource, value)
-        renderer = Renderer(self.engine.identities, base_url)
+        renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
         await renderer.prepare(engine_request.loader, [node])
         rendered = renderer.node(node)
         try:

@@ -32,6 +32,11 @@ existing applications and stores nothing. Where it deliberately differs from Ope
 * Filters on one identificator (`partijIdentificator__*`, `…onderwerpobjectidentificator*`)
   must all hold for one and the same identificator (Open Klant matches each part separately).
 * The old identificator codes `inp`, `nnp`, `kvk`, `vtn` are accepted as aliases of the current ones.
+* Actors and zaak onderwerpobjecten are shown in the identificator codes of the calling client's
+  profile (KISS `mdw/msei/email` and `zgw-Zaak/openzaak/uuid`, ZAC `zaak/open-zaak/uuid`, ...), and
+  `actoridentificator*` and `…onderwerpobjectidentificator*` filters find them in the codes of any
+  known profile (a medewerker by e-mail or id, a zaak by UUID or identificatie).
+* Every klantcontact has a `nummer`; where the application has none that fits, one is derived.
 * `expand` with a dotted value also expands its parents.
 * URL-valued filters must point at this API.
 * A partij known in several applications by the same BSN, KvK number or vestigingsnummer is one
