@@ -13,11 +13,14 @@ An adapter package imports from here only (docs/adapters.md walks through one)::
 - settings: `AdapterSettings`, the base of every kind's settings model, and its field types
   `Secret` (`{env: NAME}` / `{file: PATH}`), `BaseUrl`, `ConfigPath` and `MaxResponseBytes`;
 - HTTP tooling: `UpstreamClient`, `UpstreamSettings`, `NotFoundUpstream`, `AuthHeaders`,
-  `DEFAULT_MAX_RESPONSE_BYTES` (the size limit of an upstream answer, 1.3);
+  `DEFAULT_MAX_RESPONSE_BYTES` (the size limit of an upstream answer, 1.4);
 - `build_or_skip`: build one mapped object, or skip the record with a warning that names no value;
 - writes (1.1, optional): `WriteSupport` (declared per resource), `WriteValues`, the errors
   `InvalidWrite` (with `FieldProblem`s), `ObjectGone` and `IncompleteWrite` (with `Leftover`s),
-  and `Compensation`, the undo log of a write that takes several upstream calls.
+  and `Compensation`, the undo log of a write that takes several upstream calls;
+- identificator conventions and derived nummers (1.3): `conventions` (`facts_from`, what an upstream
+  identificator in a client's codes says about an actor or zaak) and `nummers` (a `nummer` of
+  at most 10 characters for a record whose application has none that fits, and back).
 
 Nothing else of this package, and nothing of `facade`, is public: it may change without notice.
 
@@ -55,11 +58,11 @@ from adapters.protocol import (
 from adapters.records import build_or_skip
 from adapters.settings import AdapterSettings, BaseUrl, ConfigPath, MaxResponseBytes, Secret
 from adapters.writes import Compensation
-from mapping import ki
+from mapping import conventions, ki, nummers
 from mapping.keys import KeyFormat, TextKey, UuidKey
 from mapping.ki import Unmappable
 
-ADAPTER_API_VERSION = "1.3"
+ADAPTER_API_VERSION = "1.4"
 """The version of this module's promises: a change that breaks adapters bumps the major."""
 
 __all__ = [
@@ -100,5 +103,7 @@ __all__ = [
     "WriteSupport",
     "WriteValues",
     "build_or_skip",
+    "conventions",
     "ki",
+    "nummers",
 ]

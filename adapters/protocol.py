@@ -42,7 +42,19 @@ Filter values the engine passes in ``ListQuery.filters``, by the contract's para
 - every ``<relation>__uuid``/``<relation>__url`` filter as ``<relation>__uuid`` with a
   ``frozenset`` of this source's upstream keys (usually one). A ``__url`` value is checked and
   translated by the engine: adapters never see a URL given by a client;
-- ``partijIdentificator__*`` parts given together must match one and the same identificator.
+- ``partijIdentificator__*`` parts given together must match one and the same identificator;
+- an actor's or onderwerpobject's identificator (``actoridentificator*``,
+  ``onderwerpobjectidentificator*``, ``onderwerpobject__onderwerpobjectidentificator*``) arrives
+  by its ``objectId`` only, never its codes: clients spell actors and zaken in different codes
+  (``mapping/conventions.py``), so match the value against the record's own ``objectId`` *and*
+  each fact it reports (``ki.ActorFacts.identificatie``/``emailadres``, ``ki.ZaakFacts.uuid``/
+  ``identificatie``). The engine matches the codes, and never takes such a filter as exact.
+
+Facts: an ``Actor`` may carry ``facts`` (a medewerker's id and e-mail, an afdeling's or groep's
+code) and an ``Onderwerpobject`` about a zaak its ``zaak`` (UUID, identificatie). They are not
+rendered as such: the engine publishes them in the codes of the caller's profile. And give every
+klantcontact, internetaak and partij a ``nummer`` (``mapping/nummers.py`` derives one where the
+application has none that fits).
 
 Errors: raise one of the ``SourceError`` subclasses below; anything else raised by an adapter
 is treated as ``SourceUnavailable``.

@@ -12,6 +12,10 @@ from pathlib import Path
 from facade.observability.logs import configure_logging
 
 DEMO_TOKEN = "demo-token-0123456789"  # noqa: S105  # the bundled demo's published token, documented in the README
+DEMO_CLIENT_TOKENS = {  # the demo's KISS-like and ZAC-like clients (their profiles differ), in the README
+    "FACADE_DEMO_KISS_TOKEN": "demo-kiss-token-0123456789",
+    "FACADE_DEMO_ZAC_TOKEN": "demo-zac-token-0123456789",
+}
 DEMO_IDENTITY_SECRET = "demo-identity-secret-not-for-production"  # noqa: S105
 DEMO_ZGW_CLIENT = "facade-demo"
 DEMO_ZGW_SECRET = "demo-zgw-secret-not-for-production-0123"  # noqa: S105  # the local ZGW server's demo client
@@ -183,11 +187,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "demo":
         os.environ.setdefault("FACADE_DEMO_TOKEN", DEMO_TOKEN)
+        for variable, token in DEMO_CLIENT_TOKENS.items():
+            os.environ.setdefault(variable, token)
         os.environ.setdefault("FACADE_IDENTITY_SECRET", DEMO_IDENTITY_SECRET)
         os.environ.setdefault("FACADE_PROCESSING_LOG_KEY", DEMO_PROCESSING_LOG_KEY)
         url = f"http://{args.host}:{args.port}/klantinteracties/api/v1/"
         print(f"Klantinteracties façade demo: {url}")
-        print(f"Demo token: Authorization: Token {os.environ['FACADE_DEMO_TOKEN']}", flush=True)
+        print(f"Demo token: Authorization: Token {os.environ['FACADE_DEMO_TOKEN']}")
+        print(
+            f"As KISS: Authorization: Token {os.environ['FACADE_DEMO_KISS_TOKEN']}; "
+            f"as ZAC: Authorization: Token {os.environ['FACADE_DEMO_ZAC_TOKEN']}",
+            flush=True,
+        )
         return _serve_demo(args.host, args.port, args.workers, args.shutdown_timeout)
     return _serve(args.config, args.host, args.port, args.workers, args.shutdown_timeout)
 

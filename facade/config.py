@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    StringConstraints,
     ValidationError,
     field_validator,
     model_validator,
@@ -28,6 +29,7 @@ from pydantic import (
 
 from adapters.settings import Secret, problems
 from mapping.contract import RESOURCES
+from mapping.conventions import FACTS, READY_MADE, SUBJECTS, Convention, Profile
 
 
 class ConfigError(Exception):
@@ -69,6 +71,44 @@ class Permissions(BaseModel):
         return self.write == "*" or resource in self.write
 
 
+Code = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ConventionConfig(BaseModel):
+    """One identificator spelling: three codes, and the fact that fills `objectId`."""
+
+    model_config = ConfigDict(extra="forbid")
+    codeObjecttype: Code
+    codeRegister: Code
+    codeSoortObjectId: Code
+    objectId: Literal["emailadres", "identificatie", "uuid"]
+
+
+class ProfileConfig(BaseModel):
+    """What one kind of client reads: per subject, its conventions, preferred first (docs/configuration.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    medewerker: list[ConventionConfig] = Field(default_factory=list)
+    afdeling: list[ConventionConfig] = Field(default_factory=list)
+    groep: list[ConventionConfig] = Field(default_factory=list)
+    zaak: list[ConventionConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _facts_of_the_subject(self) -> ProfileConfig:
+        for subject in SUBJECTS:
+            for convention in getattr(self, subject):
+                if convention.objectId not in FACTS[subject]:
+                    allowed = " or ".join(FACTS[subject])
+                    raise ValueError(f"{subject}: objectId is {allowed}, not {convention.objectId}")
+        return self
+
+    def profile(self, name: str) -> Profile:
+        return Profile(
+            name,
+            {subject: tuple(Convention(**c.model_dump()) for c in getattr(self, subject)) for subject in SUBJECTS},
+        )
+
+
 class ClientConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
@@ -77,6 +117,9 @@ class ClientConfig(BaseModel):
     permissions: Permissions = Field(default_factory=Permissions)
     strict: bool = False
     """Never give this client a partial answer: a failing source makes every request a 503."""
+    profile: str | None = None
+    """The identificator conventions this client reads (a ready-made or configured profile);
+    None: the deployment's `default_profile`."""
 
     @model_validator(mode="after")
     def _one_credential(self) -> ClientConfig:
@@ -218,6 +261,10 @@ class Settings(BaseModel):
     """Per collection, the source that new objects without an owner go to (default: the first
     source that takes them)."""
     idempotency: IdempotencyConfig = Field(default_factory=IdempotencyConfig)
+    profiles: dict[str, ProfileConfig] = Field(default_factory=dict)
+    """Profiles of the deployment's own, next to the ready-made ones (`mapping.conventions.READY_MADE`)."""
+    default_profile: str = "open-klant"
+    """The profile of clients that name none."""
     _config_dir: Path | None = PrivateAttr(default=None)
 
     @property
@@ -265,6 +312,23 @@ class Settings(BaseModel):
             if name not in names:
                 raise ValueError(f"write_targets.{collection}: unknown source {name}")
         return self
+
+    @model_validator(mode="after")
+    def _known_profiles(self) -> Settings:
+        for name in self.profiles:
+            if name in READY_MADE:
+                raise ValueError(f"profiles: '{name}' is a ready-made profile; give yours another name")
+        known = READY_MADE.keys() | self.profiles.keys()
+        wanted = [("default_profile", self.default_profile)]
+        wanted += [(f"clients.{i}.profile", c.profile) for i, c in enumerate(self.clients) if c.profile is not None]
+        for setting, name in wanted:
+            if name not in known:
+                raise ValueError(f"{setting}: no profile '{name}' (ready-made: {', '.join(sorted(READY_MADE))})")
+        return self
+
+    def all_profiles(self) -> dict[str, Profile]:
+        """Every profile a client can have: the ready-made ones and the configured ones."""
+        return {**READY_MADE, **{name: config.profile(name) for name, config in self.profiles.items()}}
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:

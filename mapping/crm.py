@@ -38,10 +38,12 @@ keeps its place (`rows`), so keys stay stable when an earlier part is removed.
 
 from __future__ import annotations
 
+import uuid as uuidlib
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Literal
 
+from mapping.conventions import facts_from
 from mapping.crm_records import (
     Address,
     Category,
@@ -60,6 +62,7 @@ from mapping.crm_records import (
 )
 from mapping.ki import (
     Actor,
+    ActorFacts,
     ActorKlantcontact,
     Adres,
     Betrokkene,
@@ -87,6 +90,7 @@ from mapping.ki import (
     Ref,
     Rekeningnummer,
     Vertegenwoordiging,
+    ZaakFacts,
 )
 
 Lazy = tuple[str, Callable[[], KIObject]]
@@ -468,6 +472,7 @@ def los_digitaal_adres(contact: Contact, index: int, kind: Literal["phone", "ema
 
 
 def onderwerpobject_zaak(contact: Contact, index: int, register: str = DEFAULT_ZAAK_REGISTER) -> Onderwerpobject:
+    """A case link: the CRM knows the zaak's number, and its UUID when it was linked with one."""
     case = contact.cases[index]
     assert case is not None
     return Onderwerpobject(
@@ -479,7 +484,16 @@ def onderwerpobject_zaak(contact: Contact, index: int, register: str = DEFAULT_Z
             codeRegister=register,
             codeSoortObjectId="uuid" if case.zaak_uuid else "zaaknummer",
         ),
+        zaak=ZaakFacts(uuid=_canonical_uuid(case.zaak_uuid), identificatie=case.zaaknummer),
     )
+
+
+def _canonical_uuid(value: str) -> str:
+    """A UUID as the façade compares them (lower case, with dashes); "" for none or a malformed one."""
+    try:
+        return str(uuidlib.UUID(value)) if value else ""
+    except ValueError:
+        return ""
 
 
 def onderwerpobject_vorig(contact: Contact) -> Onderwerpobject:
@@ -577,6 +591,8 @@ def actorklantcontacten_of(contact: Contact) -> list[Lazy]:
 
 
 def actor(staff: Staff) -> Actor:
+    """A staff member; employees and departments with the facts clients find them by (their id,
+    an employee's e-mail), system users with their own identificator only."""
     soort, code = SOORT_ACTOR[type(staff)]
     if isinstance(staff, Employee):
         naam, actief = staff.full_name, staff.active
@@ -604,7 +620,26 @@ def actor(staff: Staff) -> Actor:
         indicatieActief=actief,
         actoridentificator=identificator,
         actorIdentificatie=identificatie,
+        facts=staff_facts(staff, identificator),
     )
+
+
+def staff_facts(staff: Staff, identificator: Identificator) -> ActorFacts | None:
+    """What clients find a staff member by (only what the CRM can be searched by): the id its
+    identificator shows (the CRM's, or another system's written by a client, when that is an id in
+    a known convention), and an employee's e-mail address (its own, or the one the identity states).
+    System users have their own identificator only."""
+    soort = {Employee: "medewerker", Department: "afdeling"}.get(type(staff))
+    if soort is None:
+        return None
+    stated = facts_from(identificator) if staff.identity is not None else None
+    stated = stated if isinstance(stated, ActorFacts) and stated.soort == soort else None
+    identificatie = staff.id if staff.identity is None else (stated.identificatie if stated else "")
+    email = getattr(staff, "email", "") if soort == "medewerker" else ""
+    email = email or (stated.emailadres if stated else "")
+    if not identificatie and not email:
+        return None
+    return ActorFacts(soort=soort, identificatie=identificatie, emailadres=email)  # type: ignore[arg-type]
 
 
 def interne_taak(task: Task) -> InterneTaak:

@@ -236,8 +236,12 @@ class CaseLink:
 
     @property
     def ref(self) -> str:
-        """How the CRM searches a case: by its UUID, or by number if it was linked without one."""
+        """How the CRM names a case: by its UUID, or by number if it was linked without one."""
         return self.zaak_uuid or self.zaaknummer
+
+    def refs(self) -> tuple[str, ...]:
+        """Everything the CRM finds a case by: its UUID and its number."""
+        return tuple(r for r in (self.zaak_uuid, self.zaaknummer) if r)
 
 
 @dataclass(frozen=True, slots=True)

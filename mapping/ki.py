@@ -144,6 +144,8 @@ class KIObject(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     resource: ClassVar[str]
+    unpublished: ClassVar[frozenset[str]] = frozenset({"key"})
+    """Fields that are data of the object but not of the contract: never rendered as such."""
 
     key: Annotated[str, StringConstraints(min_length=1)]
 
@@ -238,6 +240,31 @@ class OrganisatorischeEenheid(_Value):
     telefoonnummer: Telefoonnummer = ""
 
 
+class ActorFacts(_Value):
+    """Who an actor is, as its source knows it: the values that clients' identificator
+    conventions publish (`mapping/conventions.py`: KISS finds a medewerker by e-mail under
+    `mdw/msei/email`, ITA also by id under `mdw/obj/idf`). Facts are never rendered as such
+    (`KIObject.unpublished`): the façade publishes them in the codes of the caller's profile, and
+    matches identificator filters in any known convention against them."""
+
+    soort: Literal["medewerker", "afdeling", "groep"]
+    """The kind of actor in the conventions' terms (`mdw`, `afd`, `grp`)."""
+    identificatie: _s(200) = ""
+    """The employee's id (personeelsnummer, account name), or the afdeling's or groep's code."""
+    emailadres: _s(254) = ""
+    """A medewerker's work e-mail address."""
+
+
+class ZaakFacts(_Value):
+    """The zaak an onderwerpobject is about, as its source knows it (at least one value): published
+    by UUID or by identificatie (zaaknummer), as the caller's profile says."""
+
+    uuid: Annotated[
+        str, StringConstraints(pattern=r"^$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ] = ""
+    identificatie: _s(200) = ""
+
+
 class Actor(KIObject):
     resource: ClassVar[str] = "actoren"
 
@@ -246,6 +273,9 @@ class Actor(KIObject):
     indicatieActief: bool = True
     actoridentificator: Identificator | None = None
     actorIdentificatie: Medewerker | GeautomatiseerdeActor | OrganisatorischeEenheid | None = None
+    unpublished: ClassVar[frozenset[str]] = frozenset({"key", "facts"})
+    facts: ActorFacts | None = None
+    """Not part of the contract: what the source knows about who this actor is."""
 
 
 class Klantcontact(KIObject):
@@ -292,6 +322,9 @@ class Onderwerpobject(KIObject):
     klantcontact: Ref | None = None
     wasKlantcontact: Ref | None = None
     onderwerpobjectidentificator: Identificator | None = Identificator()
+    unpublished: ClassVar[frozenset[str]] = frozenset({"key", "zaak"})
+    zaak: ZaakFacts | None = None
+    """Not part of the contract: the zaak this onderwerpobject is about, if it is about one."""
 
 
 class Bijlage(KIObject):

@@ -33,8 +33,10 @@ from pydantic import BaseModel
 
 from mapping.codes import to_current
 from mapping.contract import RESOURCES
+from mapping.conventions import facts_from
 from mapping.ki import (
     Actor,
+    ActorFacts,
     ActorKlantcontact,
     Adres,
     Betrokkene,
@@ -63,6 +65,7 @@ from mapping.ki import (
     Rekeningnummer,
     Unmappable,
     Vertegenwoordiging,
+    ZaakFacts,
 )
 
 log = logging.getLogger(__name__)
@@ -295,12 +298,22 @@ def actor(raw: Raw) -> Actor:
     soort = raw.get("soortActor")
     model = _ACTOR_IDENTIFICATIE.get(soort) if isinstance(soort, str) else None
     identificatie = group(model, raw.get("actorIdentificatie")) if model else None
+    groups = _groups(raw, actoridentificator=Identificator)
     return Actor(
         key=_key(raw, "actoren"),
         **_fields(Actor, raw, ("naam", "soortActor", "indicatieActief")),
-        **_groups(raw, actoridentificator=Identificator),
+        **groups,
         actorIdentificatie=identificatie,
+        facts=actor_facts(groups.get("actoridentificator")),
     )
+
+
+def actor_facts(identificator: Identificator | None) -> ActorFacts | None:
+    """What an upstream actor's identificator says in a well-known convention (`mdw/msei/email`:
+    the medewerker's e-mail). Only the identificator counts: it is what the upstream can be
+    searched by, so every convention the façade publishes it in finds it again."""
+    facts = facts_from(identificator)
+    return facts if isinstance(facts, ActorFacts) else None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -370,11 +383,14 @@ def betrokkene(raw: Raw) -> Betrokkene:
 
 
 def onderwerpobject(raw: Raw) -> Onderwerpobject:
+    groups = _groups(raw, onderwerpobjectidentificator=Identificator)
+    zaak = facts_from(groups.get("onderwerpobjectidentificator"))
     return Onderwerpobject(
         key=_key(raw, "onderwerpobjecten"),
         klantcontact=ref(raw.get("klantcontact"), "klantcontacten"),
         wasKlantcontact=ref(raw.get("wasKlantcontact"), "klantcontacten"),
-        **_groups(raw, onderwerpobjectidentificator=Identificator),
+        **groups,
+        zaak=zaak if isinstance(zaak, ZaakFacts) else None,
     )
 
 

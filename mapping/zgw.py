@@ -39,8 +39,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from mapping import nummers
 from mapping.ki import (
     Actor,
+    ActorFacts,
     ActorKlantcontact,
     Adres,
     Betrokkene,
@@ -57,6 +59,7 @@ from mapping.ki import (
     Persoon,
     Ref,
     Unmappable,
+    ZaakFacts,
 )
 
 Record = Mapping[str, Any]
@@ -156,6 +159,28 @@ def parse_moment(value: Any) -> dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def zaak_facts(zaak_url: Any) -> ZaakFacts | None:
+    """The zaak a link names, by the UUID at the end of its URL (its identificatie is read from
+    the Zaken API by the adapter, never by following the URL)."""
+    zaak = uuid_of(zaak_url)
+    return ZaakFacts(uuid=zaak) if zaak else None
+
+
+def contactmoment_nummer(cm: Record, key: str) -> tuple[str, str | None]:
+    """(nummer, referentienummer): the `identificatie` if it fits, else derived from the
+    registration moment (mapping/nummers.py); a referentienummer only where there is an identificatie."""
+    identificatie = text(cm, "identificatie")
+    value = nummers.nummer(identificatie, key, parse_moment(cm.get("registratiedatum")))
+    return value, value if identificatie else None
+
+
+def zaak_klantcontact_nummer(kc: Record, key: str) -> tuple[str, str | None]:
+    """As `contactmoment_nummer`, for a Zaken API klantcontact (`identificatie` up to 14 characters)."""
+    identificatie = text(kc, "identificatie")
+    value = nummers.nummer(identificatie, key, parse_moment(kc.get("datumtijd")))
+    return value, value if identificatie else None
 
 
 def zaak_identificator(zaak_url: Any, register: str) -> Identificator:
@@ -302,6 +327,11 @@ def digitale_adressen(klant: Record, key: str) -> list[DigitaalAdres]:
     return found
 
 
+def partij_nummer(klant: Record, key: str) -> str:
+    """The klantnummer (never the BSN); derived from the key when it has none that fits."""
+    return nummers.nummer(text(klant, "klantnummer"), key)
+
+
 def partij(klant: Record, key: str, betrokkenen: Sequence[str] = ()) -> Partij:
     """A Klant as partij; `betrokkenen` are the keys of its klantcontactmomenten."""
     soort = soort_partij(klant)
@@ -313,7 +343,7 @@ def partij(klant: Record, key: str, betrokkenen: Sequence[str] = ()) -> Partij:
     identificator = partij_identificator(klant, key)
     return Partij(
         key=key,
-        nummer=short_id(text(klant, "klantnummer")),
+        nummer=partij_nummer(klant, key),
         betrokkenen=[Ref(k) for k in betrokkenen],
         digitaleAdressen=[Ref(a.key) for a in adressen],
         voorkeursDigitaalAdres=Ref(email.key) if email else None,
@@ -390,6 +420,7 @@ def actor(moment: Contactmoment) -> Actor | None:
             objectId=code, codeObjecttype="mdw", codeRegister=moment.actor_register, codeSoortObjectId="idf"
         ),
         actorIdentificatie=Medewerker(),
+        facts=ActorFacts(soort="medewerker", identificatie=code) if code else None,
     )
 
 
@@ -431,14 +462,14 @@ def klantcontact(moment: Contactmoment) -> Klantcontact:
         or moment.onderwerp
     )
     found_actor = actor(moment)
-    nummer = short_id(text(cm, "identificatie"))
+    nummer, referentienummer = contactmoment_nummer(cm, moment.key)
     return Klantcontact(
         key=moment.key,
         gingOverOnderwerpobjecten=[Ref(k) for k in moment.onderwerpobject_keys()],
         hadBetrokkenActoren=[found_actor] if found_actor else [],
         hadBetrokkenen=[Ref(k) for k in (record_uuid(r) for r in moment.klantcontactmomenten) if k],
         nummer=nummer,
-        referentienummer=nummer,
+        referentienummer=referentienummer,
         kanaal=clip(text(cm, "kanaal"), 50),
         onderwerp=clip(onderwerp, 200),
         inhoud=clip(text(cm, "tekst"), 1000),
@@ -478,6 +509,7 @@ def onderwerpobject_object(ocm: Record, register: str) -> Onderwerpobject:
         key=key,
         klantcontact=Ref(moment),
         onderwerpobjectidentificator=ident.model_copy(update={"codeObjecttype": kind}),
+        zaak=zaak_facts(ocm.get("object")) if kind == "zaak" else None,
     )
 
 
@@ -492,6 +524,7 @@ def onderwerpobject_zaakcontactmoment(zcm: Record, register: str, contactmomente
         key=derived(key, ZCM),
         klantcontact=Ref(moment) if moment else None,
         onderwerpobjectidentificator=zaak_identificator(zcm.get("zaak"), register),
+        zaak=zaak_facts(zcm.get("zaak")),
     )
 
 
@@ -523,12 +556,12 @@ def zaak_klantcontact(kc: Record) -> Klantcontact:
     moment = parse_moment(kc.get("datumtijd"))
     if key is None or moment is None:
         raise Unmappable("zaak klantcontact without uuid or datumtijd")
-    nummer = short_id(text(kc, "identificatie"))
+    nummer, referentienummer = zaak_klantcontact_nummer(kc, derived(key, ZAAK))
     return Klantcontact(
         key=derived(key, ZAAK),
         gingOverOnderwerpobjecten=[Ref(derived(key, ZAAK))],
         nummer=nummer,
-        referentienummer=nummer,
+        referentienummer=referentienummer,
         kanaal=clip(text(kc, "kanaal"), 50),
         onderwerp=clip(text(kc, "onderwerp"), 200),
         inhoud=clip(text(kc, "toelichting"), 1000),
@@ -546,4 +579,5 @@ def zaak_klantcontact_onderwerpobject(kc: Record, register: str) -> Onderwerpobj
         key=derived(key, ZAAK),
         klantcontact=Ref(derived(key, ZAAK)),
         onderwerpobjectidentificator=zaak_identificator(kc.get("zaak"), register),
+        zaak=zaak_facts(kc.get("zaak")),
     )

@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from mapping import nummers
 from mapping import zgw as m
 from mapping.ki import Actor, Betrokkene, Identificator, Klantcontact, Onderwerpobject
 
@@ -135,6 +136,12 @@ _NOT_HELD_KLANTCONTACT = frozenset({"indicatieContactGelukt"})
 """No Contactmomenten API has a place for it and it carries no content: the answer reads null."""
 
 
+def _assigned(name: str, value: Any) -> bool:
+    """A nummer the source assigns (none asked, or one derived from the moment: mapping/nummers.py)
+    is not a value a client writes; another one is compared with what the source can hold."""
+    return name in ("nummer", "referentienummer") and (not value or nummers.is_derived(value))
+
+
 def onderwerp_links(onderwerp: str, target: Target, existing: Iterable[Any] = ()) -> list[str]:
     """`onderwerpLinks`: the links another application set, and the one that holds the onderwerp."""
     base = target.onderwerp_link_base
@@ -169,8 +176,8 @@ def contactmoment(kc: Klantcontact, target: Target, current: Record | None = Non
             onderwerp_link_base=target.onderwerp_link_base,
         )
     )
-    asked = {name: getattr(kc, name) for name in _KLANTCONTACT_HELD}
-    held_values = {name: getattr(read, name) for name in _KLANTCONTACT_HELD}
+    asked = {name: getattr(kc, name) for name in _KLANTCONTACT_HELD if not _assigned(name, getattr(kc, name))}
+    held_values = {name: getattr(read, name) for name in asked}
     changed = differences(asked, held_values)
     problems = []
     if flavour == "esuite" and not kc.inhoud:

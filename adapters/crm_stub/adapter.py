@@ -113,6 +113,15 @@ def _everything(record: Any) -> bool:
     return True
 
 
+def _names(onderwerpobject: Onderwerpobject, object_id: str) -> bool:
+    """Does this onderwerpobject name `object_id`: as its own objectId, or as its zaak's UUID or number?"""
+    own = onderwerpobject.onderwerpobjectidentificator
+    zaak = onderwerpobject.zaak
+    return (own is not None and own.objectId == object_id) or (
+        zaak is not None and object_id in (zaak.uuid, zaak.identificatie)
+    )
+
+
 def _slice(records: Sequence[KIObject], query: ListQuery) -> ListPage:
     return ListPage(list(records[query.offset : query.offset + query.limit]), len(records))
 
@@ -422,6 +431,7 @@ class CrmStubAdapter(CrmWrites, Adapter):
     async def _list_actoren(self, q: ListQuery) -> ListPage:
         f = _Filters(q.filters)
         soort = f.text("soortActor")
+        # an objectId is a staff id, or an employee's e-mail address (the facts clients look for)
         ids = f.texts("actoridentificatorObjectId")
         tables = {
             "medewerker": self.crm.employees,
@@ -429,7 +439,10 @@ class CrmStubAdapter(CrmWrites, Adapter):
             "geautomatiseerde_actor": self.crm.system_users,
         }
         reads = [read(ids) for name, read in tables.items() if soort in (None, name)]
-        staff = sorted((s for found in await asyncio.gather(*reads) for s in found), key=lambda s: s.id)
+        if ids is not None and soort in (None, "medewerker"):
+            reads.append(self.crm.employees_by_email(ids))
+        found = {s.id: s for answer in await asyncio.gather(*reads) for s in answer}
+        staff = [found[i] for i in sorted(found)]
         records = _build("actoren", ((s.id, partial(m.actor, s)) for s in staff))
         return _slice(list(records.values()), q)
 
@@ -485,18 +498,18 @@ class CrmStubAdapter(CrmWrites, Adapter):
         previous = f.keys("wasKlantcontact__uuid")
 
         def keep(r: Onderwerpobject) -> bool:
-            found = r.onderwerpobjectidentificator
-            return (object_id is None or (found is not None and found.objectId == object_id)) and (
+            return (object_id is None or _names(r, object_id)) and (
                 previous is None or (r.wasKlantcontact is not None and r.wasKlantcontact.key in previous)
             )
 
-        # Item rows: a case's and a link's target is its objectId; a follow-up's (objectId "") and a
-        # link's to an earlier contact ("link_previous") target is that contact.
         owners = f.keys("klantcontact__uuid")
-        if owners is not None or (previous is None and object_id != ""):
-            kinds = ["case", "link"] if object_id is not None else ["case", "follow_up", "link"]
-            return await self._parts(q, "contact", owners, keep, kinds, None if object_id is None else {object_id})
-        # by the earlier contact, or by an empty objectId: the few candidate rows, checked here
+        if object_id:  # a zaak by its UUID or number, or a linked object: the contacts about it, checked here
+            about = await self.crm.search_contacts(case=object_id, limit=None)
+            owners = _intersect(owners, [c.id for c in about.items])
+        if owners is not None or (previous is None and object_id is None):
+            return await self._parts(q, "contact", owners, keep, ["case", "follow_up", "link"], None)
+        # by the earlier contact, or by an empty objectId: the few candidate rows, checked here; a
+        # follow-up's (objectId "") and a link's to an earlier contact ("link_previous") target is that contact
         search = self.crm.contact_items
         if previous is not None:
             pages = [await self._items(search, ["follow_up", "link_previous"], previous, 0, None)]

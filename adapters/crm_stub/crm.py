@@ -89,9 +89,10 @@ def _contact_items(contact: Contact) -> Iterable[Item]:
 
 
 def subject_ids(contact: Contact) -> set[str]:
-    """The object ids a contact is about, as its onderwerpobjecten carry them: case refs, linked
-    objects' ids, and "" for an onderwerpobject without one (a follow-up of an earlier contact)."""
-    found = {case.ref for _, case in rows(contact.cases)} | {link.object_id for _, link in rows(contact.links)}
+    """The object ids a contact is about: its zaken's UUIDs and numbers, linked objects' ids, and ""
+    for an onderwerpobject without one (a follow-up of an earlier contact)."""
+    found = {ref for _, case in rows(contact.cases) for ref in case.refs()}
+    found |= {link.object_id for _, link in rows(contact.links)}
     return found | ({""} if contact.follows_up else set())
 
 
@@ -317,7 +318,7 @@ class Crm:
         """Contacts matching every filter, newest first (`at`, then id, descending), paged with the total.
 
         `customers`: contacts in which any of them took part; `case`: an id the contact is about
-        (a zaak UUID, a number for a case linked without UUID, a linked object's id, or "" for an
+        (a zaak's UUID or number, a linked object's id, or "" for an
         earlier contact it answers); `is_follow_up`: whether it follows up another.
         """
         found = _narrow(
@@ -408,6 +409,12 @@ class Crm:
     def employees(self, ids: Collection[str] | None = None) -> list[Employee]:
         """Employees by id, or by the id another system knows them by (their `identity`)."""
         return _pick_staff(self._employees, ids)
+
+    @_endpoint
+    def employees_by_email(self, addresses: Collection[str]) -> list[Employee]:
+        """Employees by work e-mail address (batch, case-insensitive), in id order (staff is a small table)."""
+        wanted = {a.casefold() for a in addresses}
+        return [e for _, e in sorted(self._employees.items()) if e.email and e.email.casefold() in wanted]
 
     @_endpoint
     def departments(self, ids: Collection[str] | None = None) -> list[Department]:

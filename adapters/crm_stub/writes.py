@@ -25,6 +25,7 @@ from adapters.api import (
     SourceGarbage,
     WriteSupport,
     WriteValues,
+    conventions,
     ki,
 )
 from adapters.crm_stub.crm import Crm, CrmConflict, CrmNotFound, CrmRefused
@@ -826,14 +827,23 @@ def _participant_fields(p: Participant, v: WriteValues) -> Participant:
 
 
 def _case(identificator: Mapping[str, Any] | None, register: str) -> CaseLink | None:
-    """A zaak in the CRM's own zaak register, as the CRM links cases; None for anything else."""
+    """A zaak, as the CRM links cases: in the CRM's own zaak register, or in any client's known
+    convention (`zgw-Zaak/openzaak/uuid` from KISS, ...: ADR 18), so that it reads back in every
+    client's codes; None for anything else."""
     identificator = identificator or {}
     kind, object_id = identificator.get("codeSoortObjectId"), identificator.get("objectId", "")
-    if identificator.get("codeObjecttype") != "zaak" or identificator.get("codeRegister") != register or not object_id:
+    if identificator.get("codeObjecttype") == "zaak" and identificator.get("codeRegister") == register and object_id:
+        if kind == "uuid":
+            return CaseLink(zaaknummer="", zaak_uuid=object_id)
+        return CaseLink(zaaknummer=object_id) if kind == "zaaknummer" else None
+    parts = {part: identificator.get(part) or "" for part in ki.Identificator.model_fields}
+    try:
+        facts = conventions.facts_from(ki.Identificator(**parts))
+    except ValueError:  # a value the model refuses is no zaak of any convention
         return None
-    if kind == "uuid":
-        return CaseLink(zaaknummer="", zaak_uuid=object_id)
-    return CaseLink(zaaknummer=object_id) if kind == "zaaknummer" else None
+    if isinstance(facts, ki.ZaakFacts):
+        return CaseLink(zaaknummer=facts.identificatie, zaak_uuid=facts.uuid)
+    return None
 
 
 def _link(link: ObjectLink, identificator: Mapping[str, Any], previous: Any, keep: bool = False) -> ObjectLink:

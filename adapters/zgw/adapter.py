@@ -46,6 +46,8 @@ from adapters.zgw.reads import Reads, _by_uuid
 from adapters.zgw.settings import ApiSettings, ZgwSettings
 from adapters.zgw.upstream import Record, ZgwApi
 from adapters.zgw.writes import ZgwWrites, write_support
+from adapters.zgw.zaaknummers import Zaaknummers
+from mapping import nummers
 from mapping import zgw as m
 from mapping.ki import KIObject, Onderwerpobject, Partij
 
@@ -54,6 +56,17 @@ CRS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 Entry = tuple[str, Record]
 """("cm", contactmoment) or ("kc", Zaken API klantcontact)."""
+
+
+def _numbered(entry: Entry, nummer: str | None, referentienummer: str | None) -> bool:
+    """Does the klantcontact this entry maps to have this nummer and referentienummer (if given)?"""
+    kind, record = entry
+    key = m.record_uuid(record) or ""
+    if kind == "cm":
+        found = m.contactmoment_nummer(record, key)
+    else:
+        found = m.zaak_klantcontact_nummer(record, m.derived(key, m.ZAAK))
+    return nummer in (None, found[0]) and referentienummer in (None, found[1])
 
 
 def _zaak_uuid(value: str) -> str | None:
@@ -118,6 +131,7 @@ def declare(s: ZgwSettings) -> dict[str, ResourceSupport]:
             pushdown["onderwerpobject__onderwerpobjectidentificatorObjectId"] = E
         if cms is None or cms.flavour != "esuite":
             pushdown["kanaal"] = E
+        pushdown |= {"nummer": E, "referentienummer": E}  # derived ones by moment (mapping/nummers.py)
         formats = ((UuidKey(),) if cms else ()) + ((UuidKey(suffix=m.ZAAK),) if zaken else ())
         resources["klantcontacten"] = ResourceSupport(
             pushdown=pushdown, key_formats=formats, ordered=cms is None or cms.flavour != "esuite"
@@ -172,6 +186,7 @@ class ZgwAdapter(Adapter):
                 self.apis[name] = ZgwApi(name, api_settings.flavour, client, semaphore)  # type: ignore[arg-type]
         self.reads = Reads(settings, self.apis.get("klanten"), self.apis.get("contactmomenten"), self.apis.get("zaken"))
         self.writes = ZgwWrites(settings, self.apis, self.reads, self.get_many)
+        self.zaaknummers = Zaaknummers(self.apis.get("zaken"))
 
     @property
     def requests(self) -> int:
@@ -188,7 +203,9 @@ class ZgwAdapter(Adapter):
         if query.resource not in self.resources:
             raise ValueError(f"zgw does not serve {query.resource!r}")
         handler = getattr(self, "_list_" + query.resource.replace("-", "_"))
-        return await handler(query)
+        page = await handler(query)
+        completed = await self.zaaknummers.complete([*page.records, *page.related])  # one round for both
+        return ListPage(completed[: len(page.records)], page.total, completed[len(page.records) :])
 
     async def get_many(self, resource: str, keys: Collection[str]) -> Mapping[str, KIObject]:
         wanted = set(keys)
@@ -208,6 +225,7 @@ class ZgwAdapter(Adapter):
         else:  # actoren, actorklantcontacten: read back from their contactmoment
             cms = await self.reads.contactmomenten_by_keys({m.owner(k) for k in wanted})
             found = self._actor_objects(resource, cms.values())
+        found = await self.zaaknummers.complete(found)
         return {obj.key: obj for obj in found if obj.key in wanted}
 
     async def create(self, resource: str, values: WriteValues) -> KIObject:
@@ -269,10 +287,12 @@ class ZgwAdapter(Adapter):
             return ListPage(await self._partijen(klanten), total)
         if ident is not None:
             found = await self.reads.klanten_by_identificator(ident)
+        elif nummer is not None and nummers.is_derived(nummer):
+            found = await api.all("klanten")  # a derived nummer: no klantnummer to ask for (mapping/nummers.py)
         else:
             found = await api.all("klanten", {"klantnummer": nummer or ""})
         if nummer is not None:
-            found = [k for k in found if m.short_id(m.text(k, "klantnummer")) == nummer]
+            found = [k for k in found if (key := m.record_uuid(k)) and m.partij_nummer(k, key) == nummer]
         found.sort(key=lambda k: m.record_uuid(k) or "")
         return ListPage(await self._partijen(found[q.offset : q.offset + q.limit]), len(found))
 
@@ -329,34 +349,78 @@ class ZgwAdapter(Adapter):
             f.identificator_parts("hadBetrokkene__wasPartij__partijIdentificator__"),
         )
         object_id = f.text("onderwerpobject__onderwerpobjectidentificatorObjectId")
-        zaak = _zaak_uuid(object_id) if object_id is not None else None
-        if object_id is not None and zaak is None:
+        zaken = await self._zaken_named(object_id) if object_id is not None else None
+        if zaken is not None and not zaken:
             return ListPage([], 0)
-        if parties is None and zaak is None:
-            return await self._klantcontacten_window(q, kanaal)
-        cms: dict[str, Record] = {}
-        if parties is not None:
-            cms = _by_uuid(await self.reads.contactmomenten_of_klanten(parties, kanaal))
-        kcs: list[Record] = []
-        if zaak is not None:
-            zaak_url = self.reads.zaak_url(zaak)
-            about, kcs = await asyncio.gather(
-                self.reads.contactmoment_keys_about_zaak(zaak_url), self.reads.zaak_klantcontacten(zaak_url)
-            )
-            kcs = [kc for kc in kcs if m.uuid_of(kc.get("zaak")) == zaak]
-            if parties is not None:
-                cms = {k: v for k, v in cms.items() if k in about}
-            else:
-                cms = await self.reads.contactmomenten_by_keys(about)
-        if parties is not None:
-            kcs = []  # a Zaken API klantcontact names no betrokkene
-        entries = [("cm", cm) for cm in cms.values()] + [("kc", kc) for kc in kcs]
+        nummer, referentienummer = f.text("nummer"), f.text("referentienummer")
+        if parties is None and zaken is None:
+            if nummer is None and referentienummer is None:
+                return await self._klantcontacten_window(q, kanaal)
+            entries = await self._entries_numbered(nummer or referentienummer or "")
+        else:
+            entries = await self._entries_of(parties, zaken, kanaal)
+        if nummer is not None or referentienummer is not None:
+            entries = [e for e in entries if _numbered(e, nummer, referentienummer)]
         if kanaal is not None:
             entries = [e for e in entries if m.clip(m.text(e[1], "kanaal"), 50) == kanaal]
         entries = _newest_first(entries)
         window = entries[q.offset : q.offset + q.limit]
         records, related = await self._klantcontacten(window, q.expand)
         return ListPage(records, len(entries), related)
+
+    async def _entries_of(
+        self, parties: list[Record] | None, zaken: set[str] | None, kanaal: str | None
+    ) -> list[Entry]:
+        """Contactmomenten (and Zaken API klantcontacten) of these klanten and/or about these zaken."""
+        cms: dict[str, Record] = {}
+        if parties is not None:
+            cms = _by_uuid(await self.reads.contactmomenten_of_klanten(parties, kanaal))
+        kcs: list[Record] = []
+        if zaken is not None:
+            answers = await asyncio.gather(*(self._about_zaak(zaak) for zaak in sorted(zaken)))
+            about = {k for keys, _ in answers for k in keys}
+            kcs = [kc for _, found in answers for kc in found]
+            if parties is not None:
+                cms = {k: v for k, v in cms.items() if k in about}
+            else:
+                cms = await self.reads.contactmomenten_by_keys(about)
+        if parties is not None:
+            kcs = []  # a Zaken API klantcontact names no betrokkene
+        return [("cm", cm) for cm in cms.values()] + [("kc", kc) for kc in kcs]
+
+    async def _about_zaak(self, zaak: str) -> tuple[set[str], list[Record]]:
+        """The keys of the contactmomenten about a zaak, and its Zaken API klantcontacten."""
+        zaak_url = self.reads.zaak_url(zaak)
+        about, kcs = await asyncio.gather(
+            self.reads.contactmoment_keys_about_zaak(zaak_url), self.reads.zaak_klantcontacten(zaak_url)
+        )
+        return about, [kc for kc in kcs if m.uuid_of(kc.get("zaak")) == zaak]
+
+    async def _zaken_named(self, object_id: str) -> set[str]:
+        """The zaken an onderwerpobject's objectId names: a zaak UUID as this source writes it, or
+        an identificatie, resolved through the configured Zaken API."""
+        zaak = _zaak_uuid(object_id)
+        if zaak is not None:
+            return {zaak}
+        return await self.zaaknummers.named(object_id) if object_id else set()
+
+    async def _entries_numbered(self, value: str) -> list[Entry]:
+        """Records that can have this nummer: a derived one was registered in one known second
+        (asked by `registratiedatum`), another is an e-Suite identificatie; else read them all."""
+        api = self.apis.get("contactmomenten")
+        cms: list[Record] = []
+        if api is not None:
+            window = nummers.moment_window(value)
+            params: dict[str, str] = {}
+            if window is not None and api.accepts("contactmomenten", "registratiedatum__gte", "registratiedatum__lt"):
+                start, end = window
+                params |= {"registratiedatum__gte": start.isoformat()} if start else {}
+                params |= {"registratiedatum__lt": end.isoformat()} if end else {}
+            elif window is None and api.accepts("contactmomenten", "identificatie"):
+                params["identificatie"] = value
+            cms = await api.all("contactmomenten", params | self.reads.cm_params())
+        kcs = await self.reads.zaak_klantcontacten()
+        return [("cm", cm) for cm in cms] + [("kc", kc) for kc in kcs]
 
     async def _klantcontacten_window(self, q: ListQuery, kanaal: str | None) -> ListPage:
         """Unfiltered (or by kanaal): contactmomenten page by page, merged newest first with the
@@ -477,17 +541,18 @@ class ZgwAdapter(Adapter):
         f = QueryFilters(q.filters)
         moments = f.keys("klantcontact__uuid")
         object_id = f.text("onderwerpobjectidentificatorObjectId")
-        zaak = _zaak_uuid(object_id) if object_id is not None else None
-        if object_id is not None and zaak is None:
+        zaken = await self._zaken_named(object_id) if object_id is not None else None
+        if zaken is not None and not zaken:
             return ListPage([], 0)
         if moments is not None:
             found = await self._onderwerpobjecten_of_klantcontacten(moments)
+        elif zaken is None:
+            found = await self._onderwerpobjecten_about(None)
         else:
-            found = await self._onderwerpobjecten_about(zaak)
-        if zaak is not None:
-            found = [
-                o for o in found if o.onderwerpobjectidentificator and o.onderwerpobjectidentificator.objectId == zaak
-            ]  # type: ignore[attr-defined]
+            answers = await asyncio.gather(*(self._onderwerpobjecten_about(zaak) for zaak in sorted(zaken)))
+            found = [o for answer in answers for o in answer]
+        if zaken is not None:
+            found = [o for o in found if isinstance(o, Onderwerpobject) and o.zaak and o.zaak.uuid in zaken]
         return _slice(found, q)
 
     async def _onderwerpobjecten_of_klantcontacten(self, keys: Collection[str]) -> list[KIObject]:

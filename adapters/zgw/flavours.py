@@ -101,6 +101,7 @@ CONTACTMOMENTEN: dict[Flavour, dict[str, frozenset[str]]] = {
     },
 }
 ZAKEN: dict[str, frozenset[str]] = {
+    "zaken": frozenset({"identificatie", "page"}),  # of the many zaken filters, the one used here
     "klantcontacten": frozenset({"zaak", "page"}),
     "zaakcontactmomenten": frozenset({"zaak", "contactmoment"}),
 }

@@ -20,6 +20,7 @@ Every request is recorded in `requests` (method, path, query, client id) for tes
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import math
 import socket
@@ -71,6 +72,11 @@ def _last(url: Any) -> str:
 
 def _ident(name: str) -> Check:
     return lambda r, v: isinstance(r.get("subjectIdentificatie"), dict) and r["subjectIdentificatie"].get(name) == v
+
+
+def _moment(value: Any) -> dt.datetime:
+    """A date-time as the Django servers parse it (the local server is strict: a bad value is a 400)."""
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _field(name: str) -> Check:
@@ -147,6 +153,9 @@ class ZgwServer:
         if collection == "contactmomenten":
             return {
                 "kanaal": _field("kanaal"),
+                "identificatie": _field("identificatie"),
+                "registratiedatum__gte": lambda r, v: _moment(r.get("registratiedatum")) >= _moment(v),
+                "registratiedatum__lt": lambda r, v: _moment(r.get("registratiedatum")) < _moment(v),
                 "vorigContactmoment": _field("vorigContactmoment"),
                 "medewerkerIdentificatie__identificatie": lambda r, v: (
                     (r.get("medewerkerIdentificatie") or {}).get("identificatie") == v
@@ -312,7 +321,7 @@ class ZgwServer:
         else:
             allowed = declared(api, flavour).get(collection, frozenset())  # type: ignore[arg-type]
             if collection == "zaken":
-                allowed = frozenset({"identificatie", "page", "expand"})
+                allowed = allowed | {"expand"}
         names = set(request.query_params.keys())
         unknown = sorted(names - allowed)
         if unknown:

@@ -23,6 +23,7 @@ from facade.engine.params import ParsedQuery, parse_query, parse_uuid
 from facade.engine.render import Renderer
 from facade.errors import ProblemError, not_found
 from mapping.contract import API_PREFIX, RESOURCES, ResourceDef
+from mapping.conventions import known
 
 
 def json_response(body: object, status: int = 200) -> Response:
@@ -43,6 +44,8 @@ class Api:
     def __init__(self, settings: Settings, engine: Engine):
         self.settings = settings
         self.engine = engine
+        self.profiles = settings.all_profiles()
+        self.conventions = known(self.profiles.values())
         self.base_urls = BaseUrlPolicy(settings)
         self.auth = ClientAuth(settings)
         log_config = settings.processing_log
@@ -153,11 +156,11 @@ class Api:
         query = parse_query(resource, request.query_params.multi_items(), detail=False)
         self._check_query(client, query)
         query = resolve_url_filters(query, base_url, self.url_targets)
-        engine_request = self.engine.request(strict=request.state.strict, context=context)
+        engine_request = self.engine.request(request.state.strict, context, self.conventions)
 
         async def answer() -> dict[str, Any]:
             result = await self.engine.list(engine_request, query)
-            renderer = Renderer(self.engine.identities, base_url)
+            renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
             await renderer.prepare(engine_request.loader, result.nodes)
             rendered = [renderer.node(node) for node in result.nodes]
             await expand(
@@ -184,11 +187,11 @@ class Api:
         value = parse_uuid(raw_uuid)
         if value is None:  # only the canonical spelling names an object (not urn:uuid:, braces, no dashes)
             raise not_found()
-        engine_request = self.engine.request(strict=True, context=context)
+        engine_request = self.engine.request(True, context, self.conventions)
 
         async def answer() -> dict[str, Any]:
             node = await self.engine.detail(engine_request, resource, value)
-            renderer = Renderer(self.engine.identities, base_url)
+            renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
             await renderer.prepare(engine_request.loader, [node])
             rendered = renderer.node(node)
             try:

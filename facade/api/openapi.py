@@ -47,6 +47,13 @@ existing applications and stores nothing. Where it deliberately differs from Ope
 * The old identificator codes `inp`, `nnp`, `kvk`, `vtn` are accepted as aliases of the current ones.
 * Permissions: a client reads only the collections it is allowed, also through `expand` and
   through filters that walk into another collection (403); BSNs only with BSN permission.
+* Actors and zaak onderwerpobjecten are shown in the identificator codes of the calling client's
+  profile (KISS `mdw/msei/email` and `zgw-Zaak/openzaak/uuid`, ZAC `zaak/open-zaak/uuid`, ...), and
+  `actoridentificator*` and `…onderwerpobjectidentificator*` filters find them in the codes of any
+  known profile (a medewerker by e-mail or id, a zaak by UUID or identificatie).
+* Every klantcontact has a `nummer`; where the application has none that fits, one is derived.
+* `expand` with a dotted value also expands its parents.
+* URL-valued filters must point at this API.
 * A partij known in several applications by the same BSN, KvK number or vestigingsnummer is one
   partij (see the README).
 * When a source fails, an ordinary list is answered without it and says so in the

@@ -24,6 +24,8 @@ class Client:
     name: str
     permissions: Permissions
     strict: bool = False
+    profile: str = "open-klant"
+    """The name of the identificator conventions this client reads."""
 
 
 class BaseUrlPolicy:
@@ -63,7 +65,7 @@ class ClientAuth:
         self.tokens: list[tuple[Client, bytes]] = []
         self.jwt_clients: dict[str, tuple[Client, bytes, float]] = {}
         for config in settings.clients:
-            client = Client(config.name, config.permissions, config.strict)
+            client = Client(config.name, config.permissions, config.strict, config.profile or settings.default_profile)
             if config.token is not None:
                 self.tokens.append((client, config.token.get_secret_value().encode()))
             if config.jwt is not None:

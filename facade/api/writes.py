@@ -163,7 +163,7 @@ class WriteApi:
         return _Call(request, client, base_url, context)
 
     def _engine_request(self, call: _Call) -> EngineRequest:
-        return self.engine.request(strict=True, context=call.context)
+        return self.engine.request(True, call.context, self.api.conventions)
 
     @staticmethod
     def _carries(call: _Call, body: Any) -> None:
@@ -267,7 +267,7 @@ class WriteApi:
         self, call: _Call, wanted: Mapping[str, tuple[str, str] | None], seeds: list[Item]
     ) -> dict[str, Any]:
         context = CallContext(deadline=call.context.deadline, bypass_cache=True, observer=call.context.observer)
-        fresh = self.engine.request(strict=True, context=context)
+        fresh = self.engine.request(True, context, self.api.conventions)
         fresh.loader.remember(seeds)
         out: dict[str, Any] = {}
         for part, found in wanted.items():
@@ -288,7 +288,7 @@ class WriteApi:
         return out
 
     async def _rendered(self, call: _Call, engine_request: EngineRequest, node: Node) -> dict[str, Any]:
-        renderer = Renderer(self.engine.identities, call.base_url)
+        renderer = Renderer(self.engine.identities, call.base_url, self.api.profiles[call.client.profile])
         await renderer.prepare(engine_request.loader, [node])
         return renderer.node(node)
 

@@ -28,6 +28,7 @@ from facade.engine.paths import Walker, relation_target
 from facade.engine.sources import Identities, Source, merge_key
 from facade.errors import not_found
 from mapping.contract import RESOURCES, ResourceDef
+from mapping.conventions import WELL_KNOWN, Conventions
 from mapping.ki import Partij
 
 log = logging.getLogger("facade.engine")
@@ -61,7 +62,13 @@ class Request:
     """Everything one API request shares: its loader (memo), walker, matcher, failures, and the
     context of its calls to sources (deadline, cache bypass, sources asked)."""
 
-    def __init__(self, engine: Engine, strict: bool = False, context: CallContext | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        strict: bool = False,
+        context: CallContext | None = None,
+        conventions: Conventions = WELL_KNOWN,
+    ):
         self.engine = engine
         self.identities = engine.identities
         self.strict = strict
@@ -72,7 +79,7 @@ class Request:
         """Sources that failed in a partial answer, by name, with their reason class."""
         self.loader = Loader(engine.identities, self.find_partijen, self.get_many, self.fail)
         self.walker = Walker(self.loader, self.reverse_lookup)
-        self.matcher = Matcher(self.walker)
+        self.matcher = Matcher(self.walker, conventions)
 
     def fail(self, failure: Exception) -> None:
         """A source failed: a strict request fails too; an ordinary one goes on without it."""
@@ -157,8 +164,12 @@ class Engine:
         self.sources = list(sources)
         self.identities = identities
 
-    def request(self, strict: bool = False, context: CallContext | None = None) -> Request:
-        return Request(self, strict, context)
+    def request(
+        self, strict: bool = False, context: CallContext | None = None, conventions: Conventions = WELL_KNOWN
+    ) -> Request:
+        """A request's shared state; `conventions`: every identificator convention its filters are
+        understood in (the well-known ones and those of the configured profiles)."""
+        return Request(self, strict, context, conventions)
 
     @staticmethod
     async def _each_source(request: Request, plans: list[Plan], work):

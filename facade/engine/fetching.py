@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from adapters.diagnostics import describe as describe_error
 from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
+from facade.engine.filtering import convention_part
 from facade.engine.graph import Item
 from facade.engine.guard import CallContext
 from facade.engine.params import Condition
@@ -177,6 +178,13 @@ def make_plan(
     for index, condition in enumerate(conditions):
         name = pushdown_name(condition)
         how = support.pushdown.get(name)
+        part = convention_part(condition.filter)
+        if part is not None:
+            # an identificator in some client's convention: the source is asked by the value only
+            # (it matches its own codes and its facts), the engine matches the codes (filtering.py)
+            exact = False
+            if part != "objectId":
+                continue
         if how is None:
             exact = False
             continue

@@ -1,4 +1,10 @@
-"""The engine's own evaluation of every filter: the re-check that makes pushdown safe."""
+"""The engine's own evaluation of every filter: the re-check that makes pushdown safe.
+
+An actor's or onderwerpobject's identificator group is matched against every form the object
+can be found by (`mapping.conventions.forms`): the source's own identificator and each known
+convention of the facts the source reports, so `mdw/msei/email/<e-mail>` and `mdw/obj/idf/<id>`
+both find the medewerker, whatever codes the caller's profile publishes.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,11 @@ from collections.abc import Sequence
 from facade.engine.graph import MergedPartij, Node
 from facade.engine.params import Condition
 from facade.engine.paths import Pos, Walker, node_pos
+from mapping.contract import FilterDef
+from mapping.conventions import IDENTIFICATOR_FIELDS, WELL_KNOWN, Conventions, forms
 from mapping.ki import KIObject, Ref
+
+_CONVENTION_GROUPS = frozenset(IDENTIFICATOR_FIELDS.values())
 
 _COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
@@ -30,6 +40,16 @@ def _scalar_matches(condition: Condition, value) -> bool:
     raise AssertionError(f"not a scalar operator: {op}")
 
 
+def convention_part(definition: FilterDef) -> str | None:
+    """The part (`objectId`, `codeRegister`, ...) of an actor's or onderwerpobject's
+    identificator this filter names; None for every other filter. Such a group is matched
+    against every convention, so a source is asked by `objectId` only: it knows its own codes."""
+    attribute = definition.attribute
+    if definition.group and len(attribute) == 2 and attribute[0] in _CONVENTION_GROUPS:
+        return attribute[1]
+    return None
+
+
 def group_conditions(conditions: Sequence[Condition]) -> list[list[Condition]]:
     """Conditions that must hold on one and the same element are evaluated together."""
     groups: dict[tuple, list[Condition]] = defaultdict(list)
@@ -41,9 +61,11 @@ def group_conditions(conditions: Sequence[Condition]) -> list[list[Condition]]:
 
 
 class Matcher:
-    def __init__(self, walker: Walker):
+    def __init__(self, walker: Walker, conventions: Conventions = WELL_KNOWN):
         self.walker = walker
         self.loader = walker.loader
+        self.conventions = conventions
+        """Every convention an identificator filter is understood in (well-known and configured)."""
 
     async def matches(self, nodes: Sequence[Node], conditions: Sequence[Condition]) -> list[bool]:
         """For each node: does it satisfy all conditions?"""
@@ -60,10 +82,13 @@ class Matcher:
                 for owner, group_elements in zip(alive, elements, strict=True)
                 for element in group_elements
             ]
-            ok = [True] * len(flat)
-            for condition in group:
-                results = await self._check([element for _, element in flat], condition)
-                ok = [a and b for a, b in zip(ok, results, strict=True)]
+            if all(convention_part(c.filter) for c in group):
+                ok = [self._in_some_form(element, group) for _, element in flat]
+            else:
+                ok = [True] * len(flat)
+                for condition in group:
+                    results = await self._check([element for _, element in flat], condition)
+                    ok = [a and b for a, b in zip(ok, results, strict=True)]
             satisfied = {owner for (owner, _), good in zip(flat, ok, strict=True) if good}
             for index in alive:
                 verdict[index] = index in satisfied
@@ -89,6 +114,15 @@ class Matcher:
             uuids = await self._uuids([pos for group in values for pos in group])
             return [any(uuids.get(id(pos)) == expected for pos in group) for group in values]
         return [any(_scalar_matches(condition, pos.value) for pos in group) for group in values]
+
+    def _in_some_form(self, element: Pos, group: list[Condition]) -> bool:
+        """Does one form of this actor's or onderwerpobject's identificator meet every part?"""
+        if not isinstance(element.value, KIObject):
+            return False
+        return any(
+            all(_scalar_matches(c, getattr(form, convention_part(c.filter) or "")) for c in group)
+            for form in forms(element.value, self.conventions)
+        )
 
     @staticmethod
     def _presence(pos: Pos, field: str, op: str) -> bool:

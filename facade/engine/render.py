@@ -20,6 +20,7 @@ from facade.engine.paths import relation_target
 from facade.engine.sources import Identities, Source
 from facade.identity import KeySpace
 from mapping.contract import API_PREFIX, EMBEDDED_RELATIONS, RESOURCES
+from mapping.conventions import IDENTIFICATOR_FIELDS, Profile
 from mapping.ki import (
     CategorieRef,
     CategorieRelatieRef,
@@ -38,7 +39,9 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 @functools.cache
 def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(name for name in model.model_fields if name != "key")
+    """The fields an object publishes: not its key, not the facts a source reports beside it."""
+    hidden = getattr(model, "unpublished", frozenset({"key"}))
+    return tuple(name for name in model.model_fields if name not in hidden)
 
 
 def _fields(model: BaseModel) -> Iterator[tuple[str, Any]]:
@@ -95,9 +98,11 @@ def node_items(node: Node) -> tuple[Item, ...]:
 
 
 class Renderer:
-    def __init__(self, identities: Identities, base_url: str):
+    def __init__(self, identities: Identities, base_url: str, profile: Profile | None = None):
         self.identities = identities
         self.api_root = base_url.rstrip("/") + API_PREFIX
+        self.profile = profile
+        """The caller's identificator conventions (None: every identificator as its source gave it)."""
         self._partij_uuids: dict[tuple[str, str, str], str | None] = {}
 
     def url(self, resource: str, uuid: str) -> str:
@@ -188,7 +193,10 @@ class Renderer:
         resource = obj.resource
         uuid = uuid or self.identities.object_uuid(source, obj)
         out: dict[str, Any] = {"uuid": uuid, "url": self.url(resource, uuid) if uuid else None}
+        published = self._published_identificator(obj)
         for name, value in _fields(obj):
+            if published is not None and name == published[0]:
+                value = published[1]
             if isinstance(obj, InterneTaak) and name == "toegewezenAanActoren":
                 first = value[0] if value else None
                 out["toegewezenAanActor"] = self.ref(source, "actoren", first)
@@ -199,6 +207,14 @@ class Renderer:
             if name == "contactnaam" and resource == "betrokkenen":
                 out["volledigeNaam"] = value.volledige_naam if value else ""
         return out
+
+    def _published_identificator(self, obj: KIObject) -> tuple[str, Any] | None:
+        """(field, identificator) in the caller's codes for an actor or a zaak onderwerpobject."""
+        field_name = IDENTIFICATOR_FIELDS.get(type(obj))
+        if field_name is None or self.profile is None:
+            return None
+        identificator = self.profile.identificator(obj)
+        return None if identificator is None else (field_name, identificator)
 
     def merged(self, node: MergedPartij) -> dict[str, Any]:
         """A partij known in several sources: fields from the highest-priority source that has

@@ -15,20 +15,35 @@ from tests.support.server import running_cli
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
+def _demo_block(block_index: int = 1) -> list[str]:
+    """The lines of the n-th `sh` block of "Try the demo"."""
+    text = README.read_text()
+    return text.split("## Try the demo", 1)[1].split("```sh")[block_index].split("```", 1)[0].splitlines()
+
+
 def readme_curls(block_index: int = 1) -> list[list[str]]:
     """The curl commands of the n-th `sh` block of "Try the demo"."""
-    text = README.read_text()
-    block = text.split("## Try the demo", 1)[1].split("```sh")[block_index].split("```", 1)[0]
-    return [shlex.split(line) for line in block.splitlines() if line.startswith("curl ")]
+    return [shlex.split(line) for line in _demo_block(block_index) if line.startswith("curl ")]
 
 
-def send(argv: list[str], api: str) -> httpx.Response:
-    """One README curl (`-X`, `-H`, `-d`, `$API`, `$TOKEN`) as httpx sends it."""
+def readme_variables() -> dict[str, str]:
+    """`NAME="value"` lines of the block (the tokens, the API root)."""
+    found = {}
+    for line in _demo_block():
+        name, equals, value = line.partition("=")
+        if equals and name.isidentifier() and name.isupper():
+            found[name] = shlex.split(value)[0]
+    return found
+
+
+def send(argv: list[str], api: str, variables: dict[str, str]) -> httpx.Response:
+    """One README curl (`-X`, `-H`, `-d`, `$API`, the block's `$TOKEN`, `$KISS`, ...) as httpx sends it."""
     headers, method, url, data = {}, "GET", None, None
     for index, arg in enumerate(argv):
         following = argv[index + 1] if index + 1 < len(argv) else ""
         if arg == "-H":
-            name, _, value = following.replace("$TOKEN", "Authorization: Token demo-token-0123456789").partition(": ")
+            header = re.sub(r"\$([A-Z]+)", lambda m: variables[m.group(1)], following)
+            name, _, value = header.partition(": ")
             headers[name] = value
         elif arg == "-X":
             method = following
@@ -51,8 +66,15 @@ def test_curl_examples_against_the_demo(tmp_path):
         api = f"{base}/klantinteracties/api/v1"
         printed = log_path.read_text()
         assert f"{api}/" in printed and "Token demo-token-0123456789" in printed
-        statuses = [send(argv, api).status_code for argv in readme_curls()]
-        registered, about_the_zaak, confidential = (send(argv, api) for argv in readme_curls(2))
+        variables = readme_variables()
+        statuses, zaak_contacts = [], {}
+        for argv in readme_curls():
+            response = send(argv, api, variables)
+            statuses.append(response.status_code)
+            url = str(response.request.url)
+            if "onderwerpobjectidentificatorObjectId=" in url and "gingOverOnderwerpobjecten" in url:
+                zaak_contacts[response.request.headers["Authorization"]] = response.json()["results"]
+        registered, about_the_zaak, confidential = (send(argv, api, variables) for argv in readme_curls(2))
         zgw = re.search(r"Local ZGW server [^:]*: (http://\S+)", log_path.read_text()).group(1)
         held = httpx.get(
             f"{zgw}/contactmomenten/api/v1/contactmomenten",
@@ -74,3 +96,13 @@ def test_curl_examples_against_the_demo(tmp_path):
     # what the zaaksysteem cannot hold is refused, saying why
     assert confidential.status_code == 400, confidential.text
     assert [p["name"] for p in confidential.json()["invalidParams"]] == ["klantcontact.vertrouwelijk"]
+    # the KISS-like and the ZAC-like client find the same contacts of the zaak, each in its own codes
+    kiss, zac = (zaak_contacts[f"Token demo-{name}-token-0123456789"] for name in ("kiss", "zac"))
+    assert len(kiss) == 4 and {c["uuid"] for c in kiss} == {c["uuid"] for c in zac}
+    for contacts, codes in ((kiss, ("zgw-Zaak", "openzaak")), (zac, ("zaak", "open-zaak"))):
+        for contact in contacts:
+            spelled = {
+                (o["onderwerpobjectidentificator"]["codeObjecttype"], o["onderwerpobjectidentificator"]["codeRegister"])
+                for o in contact["_expand"]["gingOverOnderwerpobjecten"]
+            }
+            assert codes in spelled

@@ -20,15 +20,27 @@ from mapping.contract import API_PREFIX
 from tests.conftest import IDENTITY_SECRET, PROCESSING_LOG_KEY, TOKEN
 from tests.support.server import running_facade
 
-ENV = {"T_IDENTITY": IDENTITY_SECRET, "T_TOKEN": TOKEN, "T_UPSTREAM": TOKEN, "T_LOG_KEY": PROCESSING_LOG_KEY}
+KISS_TOKEN = "kiss-token-0123456789"
+"""A writing client with KISS's profile: it reads actors and zaken in KISS's codes (ADR 18)."""
+ENV = {
+    "T_IDENTITY": IDENTITY_SECRET,
+    "T_TOKEN": TOKEN,
+    "T_TOKEN_KISS": KISS_TOKEN,
+    "T_UPSTREAM": TOKEN,
+    "T_LOG_KEY": PROCESSING_LOG_KEY,
+}
 OWNERLESS = ("klantcontacten", "partijen", "actoren", "categorieen", "partij-identificatoren", "digitaleadressen")
 
 
 def facade_config(sources: list[dict], write_targets: dict[str, str] | None = None, **extra) -> dict:
-    """A façade with a writing client (`TOKEN`: every collection, BSNs)."""
+    """A façade with writing clients (`TOKEN`, and `KISS_TOKEN` with KISS's profile: every collection, BSNs)."""
+    permissions = {"bsn": True, "write": "*"}
     return {
         "identity_secret": {"env": "T_IDENTITY"},
-        "clients": [{"name": "writer", "token": {"env": "T_TOKEN"}, "permissions": {"bsn": True, "write": "*"}}],
+        "clients": [
+            {"name": "writer", "token": {"env": "T_TOKEN"}, "permissions": permissions},
+            {"name": "kiss", "token": {"env": "T_TOKEN_KISS"}, "permissions": permissions, "profile": "kiss"},
+        ],
         "processing_log": {"sink": "stdout", "key": {"env": "T_LOG_KEY"}},
         "sources": sources,
         "write_targets": write_targets or {},

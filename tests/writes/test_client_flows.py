@@ -11,7 +11,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.writes.support import client, facade_over, fresh_bsn, ref, register
+from tests.writes.support import KISS_TOKEN, client, facade_over, fresh_bsn, ref, register
 
 TARGETS = ("crm", "ki")
 
@@ -167,7 +167,7 @@ async def kiss_contactverzoek(c: httpx.AsyncClient, marker: str) -> dict:
 @pytest.mark.parametrize("target", TARGETS)
 async def test_kiss_registers_a_contact_with_a_contactverzoek(servers, target):
     marker = f"k{uuid.uuid4().hex[:8]}"
-    async with client(servers[target]) as c:
+    async with client(servers[target], KISS_TOKEN) as c:
         made = await kiss_contactverzoek(c, marker)
         # the next time the employee is found, not created again
         assert (await kiss_actor(c, f"{marker}@gemeente.example"))["uuid"] == made["employee"]["uuid"]
@@ -266,7 +266,7 @@ async def test_kiss_creates_a_new_klant(servers, target):
 @pytest.mark.parametrize("target", TARGETS)
 async def test_ita_takes_a_task_and_closes_it(servers, target):
     marker = f"i{uuid.uuid4().hex[:8]}"
-    async with client(servers[target]) as c:
+    async with client(servers[target], KISS_TOKEN) as c:  # ITA reads in KISS's codes
         made = await kiss_contactverzoek(c, marker)
         burger = await ok(
             await c.post(

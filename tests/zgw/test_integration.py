@@ -15,7 +15,7 @@ import yaml
 
 from adapters.crm_stub.adapter import CrmStubSettings
 from adapters.crm_stub.adapter import from_settings as crm_stub
-from facade.cli import demo_config_path
+from facade.cli import DEMO_CLIENT_TOKENS, demo_config_path
 from tests.conftest import app_over, client_for
 from tests.support.server import running_facade
 from tests.zgw.support import CLIENT_ID, HENK_BSN, SECRET, SECRET_ENV, ZAAK_VERGUNNING, zgw_adapter, zgw_settings
@@ -132,6 +132,7 @@ def test_real_facade_process_with_crm_and_zgw(local_vng, tmp_path):
     ]
     demo.pop("write_targets", None)  # this zgw source is read-only
     env = {
+        **DEMO_CLIENT_TOKENS,
         "FACADE_DEMO_TOKEN": "zgw-demo-token-0123456789",
         "FACADE_IDENTITY_SECRET": "zgw-identity-secret-0123456789",
         "FACADE_PROCESSING_LOG_KEY": "zgw-processing-log-key-0123456789",

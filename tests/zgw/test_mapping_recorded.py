@@ -3,6 +3,7 @@ to the adapter: what Open Klant's migration made of each Klant, with this façad
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import httpx
@@ -10,7 +11,9 @@ import pytest
 import respx
 
 from adapters.protocol import ListQuery
+from mapping import nummers
 from mapping import zgw as m
+from mapping.ki import ZaakFacts
 from tests.conftest import requires_shared
 from tests.zgw.support import FIXTURES, recorded, zgw_adapter
 
@@ -163,13 +166,17 @@ def test_recorded_zaak_and_rol_shapes_are_tolerated():
     }
     klantcontact = m.zaak_klantcontact(kc)
     onderwerp = m.zaak_klantcontact_onderwerpobject(kc, "open-zaak")
+    moment = dt.datetime(2024, 7, 11, 10, tzinfo=dt.UTC)
     assert onderwerp.onderwerpobjectidentificator.model_dump() == {
         "objectId": zaak["uuid"],
         "codeObjecttype": "zaak",
         "codeRegister": "open-zaak",
         "codeSoortObjectId": "uuid",
     }
-    assert klantcontact.nummer is None  # 17 characters do not fit; never cut an identifier
+    # 17 characters do not fit, and an identifier is never cut: a nummer derived from the moment
+    assert klantcontact.nummer == klantcontact.referentienummer == nummers.derived(klantcontact.key, moment)
+    assert nummers.moment_window(klantcontact.nummer) == (moment, moment + dt.timedelta(seconds=1))
+    assert onderwerp.zaak == ZaakFacts(uuid=zaak["uuid"])  # its identificatie is read by the adapter
     assert len(klantcontact.inhoud) == 1000 and klantcontact.inhoud.endswith("…")
 
 
