@@ -11,8 +11,9 @@ An adapter package imports from here only (docs/adapters.md walks through one)::
 - key formats, the shapes of upstream keys an adapter declares: `KeyFormat`, `TextKey`, `UuidKey`;
 - the filter reader `QueryFilters` (typed access to `ListQuery.filters`) and `IDENTIFIER_PARTS`;
 - settings: `AdapterSettings`, the base of every kind's settings model, and its field types
-  `Secret` (`{env: NAME}` / `{file: PATH}`), `BaseUrl` and `ConfigPath`;
-- HTTP tooling: `UpstreamClient`, `UpstreamSettings`, `NotFoundUpstream`, `AuthHeaders`;
+  `Secret` (`{env: NAME}` / `{file: PATH}`), `BaseUrl`, `ConfigPath` and `MaxResponseBytes`;
+- HTTP tooling: `UpstreamClient`, `UpstreamSettings`, `NotFoundUpstream`, `AuthHeaders`,
+  `DEFAULT_MAX_RESPONSE_BYTES` (the size limit of an upstream answer, 1.4);
 - `build_or_skip`: build one mapped object, or skip the record with a warning that names no value;
 - writes (1.1, optional): `WriteSupport` (declared per resource), `WriteValues`, the errors
   `InvalidWrite` (with `FieldProblem`s), `ObjectGone` and `IncompleteWrite` (with `Leftover`s),
@@ -33,7 +34,7 @@ An adapter that works with 1.x keeps working with every later 1.y.
 from __future__ import annotations
 
 from adapters.filters import IDENTIFIER_PARTS, QueryFilters
-from adapters.http import AuthHeaders, NotFoundUpstream, UpstreamClient, UpstreamSettings
+from adapters.http import DEFAULT_MAX_RESPONSE_BYTES, AuthHeaders, NotFoundUpstream, UpstreamClient, UpstreamSettings
 from adapters.protocol import (
     Adapter,
     FieldProblem,
@@ -55,17 +56,18 @@ from adapters.protocol import (
     WriteValues,
 )
 from adapters.records import build_or_skip
-from adapters.settings import AdapterSettings, BaseUrl, ConfigPath, Secret
+from adapters.settings import AdapterSettings, BaseUrl, ConfigPath, MaxResponseBytes, Secret
 from adapters.writes import Compensation
 from mapping import conventions, ki, nummers
 from mapping.keys import KeyFormat, TextKey, UuidKey
 from mapping.ki import Unmappable
 
-ADAPTER_API_VERSION = "1.3"
+ADAPTER_API_VERSION = "1.4"
 """The version of this module's promises: a change that breaks adapters bumps the major."""
 
 __all__ = [
     "ADAPTER_API_VERSION",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "IDENTIFIER_PARTS",
     "Adapter",
     "AdapterSettings",
@@ -81,6 +83,7 @@ __all__ = [
     "Leftover",
     "ListPage",
     "ListQuery",
+    "MaxResponseBytes",
     "NotFoundUpstream",
     "ObjectGone",
     "Pushdown",

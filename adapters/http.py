@@ -4,12 +4,19 @@ One pooled `httpx.AsyncClient` per source for the life of the app. Every request
 path under the configured base URL: the client never follows redirects and refuses absolute
 URLs, so a URL found in upstream data (a `next` link, a `subject`) is never fetched. Transport
 problems, timeouts, HTTP errors and invalid JSON become the closed set of `SourceError`s, with
-messages that name the source but never a credential, a query string or a BSN.
+messages that name the source and the collection but never a credential, a query string, an
+object's key or a BSN.
+
+An answer is read as a stream and given up as soon as it is larger than `max_response_bytes`
+(decompressed: a small gzip answer can unpack to gigabytes), whatever its `Content-Length`
+says: `SourceGarbage` (`invalid-response`) for that call, and its memory is never taken
+(docs/decisions/0016-upstream-answer-size-limit.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import re
@@ -43,6 +50,9 @@ _RETRYABLE_STATUS = frozenset({502, 503, 504})
 _RETRYABLE_ERRORS = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)
 """A refused or reset connection: the request did not get an answer and a GET may be repeated."""
 
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+"""Largest answer read from an upstream (decompressed): several times an honest 500-record page."""
+
 AuthHeaders = Callable[[], Mapping[str, str]]
 """Returns the headers that authenticate one request (called per request: tokens can be fresh)."""
 
@@ -60,6 +70,8 @@ class UpstreamSettings:
     """Extra attempts of a GET after a connect error or a 502/503/504 (GETs only: never a write)."""
     retry_backoff: float = 0.05
     """Base of the jittered exponential backoff between attempts, in seconds."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """Largest answer body read (after decompression); a larger one fails the call as invalid."""
 
 
 class UpstreamClient:
@@ -107,7 +119,7 @@ class UpstreamClient:
                 self.requests += 1
                 started = time.perf_counter()
                 try:
-                    response = await self._client.get(path, params=params, headers=request_headers)
+                    response, body = await self._limited("GET", path, params=params, headers=request_headers)
                 except httpx.TimeoutException as exc:
                     self._tell_watcher(None, None, started)
                     record(None)
@@ -124,7 +136,7 @@ class UpstreamClient:
             if response.status_code in _RETRYABLE_STATUS and attempt < self.settings.retries:
                 await self._back_off(attempt)
                 continue
-            return self._decode(response, path)
+            return self._decode(response, path, body)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def send_json(self, method: str, path: str, body: Any = None) -> Any:
@@ -146,7 +158,7 @@ class UpstreamClient:
             self.requests += 1
             started = time.perf_counter()
             try:
-                response = await self._client.request(method, path, content=content, headers=headers)
+                response, answer = await self._limited(method, path, content=content, headers=headers)
             except httpx.TimeoutException as exc:
                 self._tell_watcher(None, None, started)
                 record(None)
@@ -157,17 +169,40 @@ class UpstreamClient:
                 raise SourceUnavailable(f"{self.source}: {type(exc).__name__}") from exc
             self._tell_watcher(response.status_code, response.headers.get("api-version"), started)
             record(response.status_code)
-        where = f"{self.source}: {method} {path.split('?')[0]} answered {response.status_code}"
-        if response.status_code == 400 and (problems := _invalid_params(response)):
+        where = f"{self.source}: {_where(path, method)} answered {response.status_code}"
+        if response.status_code == 400 and (problems := _invalid_params(answer or b"")):
             raise InvalidWrite(*problems)
         if response.status_code == 404:
             raise ObjectGone(where)
         if response.status_code == 405:
             reason = "De bron van dit object staat deze wijziging niet toe."
             raise InvalidWrite(FieldProblem("nonFieldErrors", "method_not_allowed", reason))
-        if response.status_code == 204 or (response.is_success and not response.content):
+        if response.status_code == 204 or (response.is_success and answer == b""):
             return None
-        return self._decode(response, path)
+        return self._decode(response, path, answer, method)
+
+    async def _limited(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+    ) -> tuple[httpx.Response, bytes | None]:
+        """The response and its body, read up to the limit and not a byte further (None: larger)."""
+        limit = self.settings.max_response_bytes
+        async with self._client.stream(method, path, params=params, content=content, headers=headers) as response:
+            announced = response.headers.get("content-length", "")
+            encoded = response.headers.get("content-encoding", "identity").lower() not in ("", "identity")
+            if announced.isdigit() and int(announced) > limit and not encoded:
+                return response, None  # not read at all: closing the stream drops the connection
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    return response, None
+        return response, bytes(body)
 
     def _tell_watcher(self, status: int | None, api_version: str | None, started: float) -> None:
         if (watcher := upstream_watcher.get()) is not None:
@@ -179,9 +214,9 @@ class UpstreamClient:
         delay = self.settings.retry_backoff * (2**attempt)
         await asyncio.sleep(random.uniform(delay / 2, delay))  # noqa: S311  # jitter, not cryptography
 
-    def _decode(self, response: httpx.Response, path: str) -> Any:
+    def _decode(self, response: httpx.Response, path: str, body: bytes | None, method: str = "GET") -> Any:
         status = response.status_code
-        where = f"{self.source}: GET {path.split('?')[0]} answered {status}"
+        where = f"{self.source}: {_where(path, method)} answered {status}"
         if status >= 500:
             raise SourceUnavailable(where)
         if 300 <= status < 400:
@@ -189,12 +224,15 @@ class UpstreamClient:
         if status == 404:
             raise NotFoundUpstream(where)
         if status >= 400:
-            code = _problem_code(response)
+            code = _problem_code(body or b"")
             raise SourceRejected(f"{where}{f' ({code})' if code else ''}")
+        if body is None:
+            limit = self.settings.max_response_bytes
+            raise SourceGarbage(f"{self.source}: {_where(path, method)} answered more than {limit} bytes")
         try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise SourceGarbage(f"{self.source}: GET {path.split('?')[0]} answered no valid JSON") from exc
+            return _loads(body)
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than any API nests
+            raise SourceGarbage(f"{self.source}: {_where(path, method)} answered no valid JSON") from exc
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -214,10 +252,10 @@ _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|«[^»]*»")
 _NUMBER = re.compile(r"[0-9]{5,}")
 
 
-def _invalid_params(response: httpx.Response) -> list[FieldProblem]:
+def _invalid_params(answer: bytes) -> list[FieldProblem]:
     """The `invalidParams` of a Problem JSON 400, with reasons that quote no value."""
     try:
-        body = orjson.loads(response.content)
+        body = orjson.loads(answer)
     except orjson.JSONDecodeError:
         return []
     entries = body.get("invalidParams") if isinstance(body, dict) else None
@@ -229,11 +267,40 @@ def _invalid_params(response: httpx.Response) -> list[FieldProblem]:
     return problems
 
 
-def _problem_code(response: httpx.Response) -> str:
+def _loads(body: bytes) -> Any:
+    """JSON, fast; a document that orjson refuses for one value in it (a number beyond a double,
+    `\\ud800`, a byte that is no UTF-8) is read leniently, so that the value breaks only its record:
+    such numbers become infinite, such characters U+FFFD, and every mapping refuses or keeps them."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _without_lone_surrogates(json.loads(body.decode("utf-8", "replace")))
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(element) for element in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _where(path: str, method: str = "GET") -> str:
+    """A request as a message may name it: the collection, never a key or query (either can be a BSN)."""
+    collection, _, rest = path.split("?")[0].partition("/")
+    return f"{method} {collection}/…" if rest else f"{method} {collection}"
+
+
+def _problem_code(body: bytes) -> str:
     """The `code` of a Problem JSON error body, if there is one (never the detail: it may echo input)."""
     try:
-        body = orjson.loads(response.content)
+        problem = orjson.loads(body)
     except orjson.JSONDecodeError:
         return ""
-    code = body.get("code") if isinstance(body, dict) else None
+    code = problem.get("code") if isinstance(problem, dict) else None
     return str(code)[:60] if isinstance(code, str) else ""

@@ -161,6 +161,11 @@ class ListPage:
     related: Sequence[KIObject] = ()
     """Objects of any resource the application returned along (e.g. through its own expand);
     the engine uses them instead of fetching them again in the same request."""
+    skipped: int = 0
+    """Records of this window the adapter left out because they do not map (`build_or_skip`).
+    They still take their places: `len(records) + skipped` records of the window were read, so
+    a page with a bad record is not taken for the last one and the next window starts where
+    this one ended."""
 
 
 class SourceError(Exception):

@@ -2,7 +2,9 @@
 
 One bad record harms only itself: the adapter leaves it out of its answer and logs which
 resource and key it was, and where it breaks the contract. Never what it holds: pydantic's own
-message quotes the input values (a BSN, a name), and so do many of Python's `ValueError`s.
+message quotes the input values (a BSN, a name), and so do many of Python's `ValueError`s. A
+mapping that trips over a value it did not expect (a `TypeError` on a list where a text should
+be) is a bug, but one record's: that record is skipped the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
+from adapters.diagnostics import describe
 from adapters.settings import problems
 from mapping.ki import Unmappable
 
@@ -31,6 +34,6 @@ def build_or_skip(adapter: str, resource: str, key: str | None, build: Callable[
         log.warning("%s: skipped %s %s, it breaks the contract at: %s", adapter, resource, key, fields)
     except Unmappable as exc:  # the mapping's own message, which names no value
         log.warning("%s: skipped %s %s: %s", adapter, resource, key, exc)
-    except ValueError as exc:
-        log.warning("%s: skipped %s %s: it does not map (%s)", adapter, resource, key, type(exc).__name__)
+    except Exception as exc:  # a mapping tripped on a value it did not expect: a bug, but this record's only
+        log.warning("%s: skipped %s %s: it does not map (%s)", adapter, resource, key, describe(exc))
     return None

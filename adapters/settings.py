@@ -32,7 +32,16 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, SecretStr, ValidationError, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+)
 
 _CONFIG_DIR = "config_dir"
 
@@ -79,6 +88,11 @@ def _base_url(value: str) -> str:
 
 BaseUrl = Annotated[str, AfterValidator(_base_url)]
 """An upstream API's root: an absolute http(s) URL without query or fragment (trailing `/` dropped)."""
+
+
+MaxResponseBytes = Annotated[int, Field(ge=64 * 1024, le=1024**3, strict=True)]
+"""A setting for the largest answer an upstream may send, in bytes (64 KiB to 1 GiB); the default
+is `adapters.http.DEFAULT_MAX_RESPONSE_BYTES` (docs/decisions/0016-upstream-answer-size-limit.md)."""
 
 
 def validation_context(config_dir: Path | None) -> dict[str, Any]:

@@ -23,6 +23,9 @@ def to_current(group: Mapping[str, Any]) -> dict[str, Any]:
     soort = group.get("codeSoortObjectId")
     objecttype = group.get("codeObjecttype")
     current = dict(group)
+    # a value that is no text is no code (whoever checks the group refuses it): it is not looked up
+    soort = soort if isinstance(soort, str) else None
+    objecttype = objecttype if isinstance(objecttype, str) else None
     if soort in _OLD_SOORT:
         current["codeSoortObjectId"] = _OLD_SOORT[soort]
     if objecttype in _OLD_OBJECTTYPE:

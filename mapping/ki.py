@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 
 class Unmappable(ValueError):
@@ -68,6 +68,15 @@ NummeraanduidingId = Annotated[str, StringConstraints(pattern=r"^$|^[0-9]{16}$",
 Telefoonnummer = Annotated[
     str, StringConstraints(pattern=r"^$|^(0[1-9][0-9]{8}|\+[0-9]{9,15}|00[0-9]{7,13})$", max_length=20)
 ]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+Moment = Annotated[dt.datetime, AfterValidator(_aware)]
+"""A point in time, always with an offset: one without is read as UTC (as the mappings do), so
+that moments of any record compare and sort with those of every other."""
 
 
 def _s(max_length: int) -> type[str]:
@@ -289,7 +298,7 @@ class Klantcontact(KIObject):
     verdereActieOndernomen: bool = False
     taal: _s(3)
     vertrouwelijk: bool
-    plaatsgevondenOp: dt.datetime
+    plaatsgevondenOp: Moment
     metadata: dict[str, _s(255)] = {}
 
 
@@ -342,8 +351,8 @@ class InterneTaak(KIObject):
     toegewezenAanActoren: list[Ref] = []
     toelichting: _s(1000) = ""
     status: Literal["te_verwerken", "verwerkt"]
-    toegewezenOp: dt.datetime
-    afgehandeldOp: dt.datetime | None = None
+    toegewezenOp: Moment
+    afgehandeldOp: Moment | None = None
 
 
 class Categorie(KIObject):

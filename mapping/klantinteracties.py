@@ -178,7 +178,7 @@ def partij_identificator(raw: Raw) -> PartijIdentificator:
 
 def identificator_refs(raw: Raw) -> list[str]:
     """Uuids of a partij's identificatoren that are listed as references only (API < 0.2)."""
-    entries = raw.get("partijIdentificatoren")
+    entries = raw.get("partijIdentificatoren") if isinstance(raw, Mapping) else None
     if not isinstance(entries, list):
         return []
     return [
@@ -295,7 +295,8 @@ _ACTOR_IDENTIFICATIE: dict[str, type[BaseModel]] = {
 
 
 def actor(raw: Raw) -> Actor:
-    model = _ACTOR_IDENTIFICATIE.get(raw.get("soortActor"))  # type: ignore[arg-type]
+    soort = raw.get("soortActor")
+    model = _ACTOR_IDENTIFICATIE.get(soort) if isinstance(soort, str) else None
     identificatie = group(model, raw.get("actorIdentificatie")) if model else None
     groups = _groups(raw, actoridentificator=Identificator)
     return Actor(
@@ -337,7 +338,7 @@ def _actoren(values: Any, owner: str | None) -> list[Actor]:
     for value in values if isinstance(values, list) else []:
         try:
             found.append(_actor(value))
-        except ValueError:
+        except (ValueError, TypeError):
             log.warning("klantinteracties: left an actor out of klantcontact %s: it breaks the contract", owner)
     return found
 

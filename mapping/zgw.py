@@ -128,9 +128,15 @@ def short_id(value: str, limit: int = 10) -> str | None:
     return value if value and len(value) <= limit else None
 
 
+def _ascii_digits(value: str) -> bool:
+    """0-9 only: `str.isdigit` also takes other scripts' digits (Arabic-Indic, full-width) and
+    superscripts, which no register writes and `int()` reads as if they were the same number."""
+    return value.isascii() and value.isdigit()
+
+
 def elfproef(number: str) -> bool:
     """The BSN/RSIN eleven test on 9 digits."""
-    if len(number) != 9 or not number.isdigit():
+    if len(number) != 9 or not _ascii_digits(number):
         return False
     total = sum(int(d) * w for d, w in zip(number[:8], range(9, 1, -1), strict=True)) - int(number[8])
     return total % 11 == 0
@@ -139,7 +145,7 @@ def elfproef(number: str) -> bool:
 def normalise_bsn(value: str) -> str | None:
     """A BSN as Open Klant stores it: 8 digits get a leading zero; must then pass the eleven test."""
     value = value.strip()
-    if len(value) == 8 and value.isdigit():
+    if len(value) == 8 and _ascii_digits(value):
         value = "0" + value
     return value if elfproef(value) else None
 
@@ -216,7 +222,7 @@ def identificator_groep(klant: Record) -> PartijIdentificatorGroep | None:
             )
     elif kind == "niet_natuurlijk_persoon":
         number = text(ident, "innNnpId")
-        if number.isdigit() and len(number) == 8:
+        if _ascii_digits(number) and len(number) == 8:
             return PartijIdentificatorGroep(
                 codeObjecttype="niet_natuurlijk_persoon",
                 codeSoortObjectId="kvk_nummer",
@@ -229,7 +235,7 @@ def identificator_groep(klant: Record) -> PartijIdentificatorGroep | None:
             )
     elif kind == "vestiging":
         number = text(ident, "vestigingsNummer")
-        if number.isdigit() and len(number) <= 12:
+        if _ascii_digits(number) and len(number) <= 12:
             return PartijIdentificatorGroep(
                 codeObjecttype="vestiging", codeSoortObjectId="vestigingsnummer", objectId=number, codeRegister="hr"
             )

@@ -19,11 +19,13 @@ import httpx
 from pydantic import AfterValidator, Field
 
 from adapters.api import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     Adapter,
     AdapterSettings,
     BaseUrl,
     ListPage,
     ListQuery,
+    MaxResponseBytes,
     NotFoundUpstream,
     ResourceSupport,
     Secret,
@@ -59,10 +61,10 @@ class VersionedClient(UpstreamClient):
 
     api_version: str | None = None
 
-    def _decode(self, response: httpx.Response, path: str) -> Any:
+    def _decode(self, response: httpx.Response, path: str, body: bytes | None, method: str = "GET") -> Any:
         if header := response.headers.get("API-version"):
             self.api_version = header
-        return super()._decode(response, path)
+        return super()._decode(response, path, body, method)
 
 
 class KlantinteractiesAdapter(KlantinteractiesWrites, Adapter):
@@ -95,7 +97,7 @@ class KlantinteractiesAdapter(KlantinteractiesWrites, Adapter):
         if query.filters and not knows_every_filter(parse_version(self.client.api_version)):
             total = None  # an older version ignores filters it lacks: the engine reads and checks all
         records, related = await self._build(query.resource, raws, with_expanded=bool(expand))
-        return ListPage(records, total, related)
+        return ListPage(records, total, related, skipped=len(raws) - len(records))
 
     async def get_many(self, resource: str, keys: Collection[str]) -> Mapping[str, KIObject]:
         wanted = sorted({key for key in keys if canonical_uuid(key) == key})
@@ -236,6 +238,7 @@ class KlantinteractiesSettings(AdapterSettings):
     dialect: DialectSetting = "auto"
     max_page_size: int = Field(default=500, ge=1, le=500, strict=True)
     concurrency: int = Field(default=10, ge=1, le=100, strict=True)
+    max_response_bytes: MaxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES
 
 
 def from_settings(
@@ -247,6 +250,7 @@ def from_settings(
         timeout=settings.timeout,
         connect_timeout=settings.connect_timeout,
         max_connections=max(20, settings.concurrency),
+        max_response_bytes=settings.max_response_bytes,
     )
     # httpx logs every request line at INFO, query string included: a BSN filter would end up in the log
     httpx_log = logging.getLogger("httpx")

@@ -178,6 +178,7 @@ class ZgwAdapter(Adapter):
                         base_url=api_settings.base_url,
                         timeout=api_settings.timeout,
                         headers=CRS if name == "zaken" else {},
+                        max_response_bytes=api_settings.max_response_bytes,
                     ),
                     auth=_auth(api_settings),
                     transport=transport,

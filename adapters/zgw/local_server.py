@@ -363,8 +363,12 @@ class ZgwServer:
     def _list(self, api: str, collection: str, request: Request) -> JSONResponse:
         params = request.query_params
         checks = self._filters(collection)
+        active = {n: v for n, v in params.items() if n in checks}
+        # a test may seed elements that are no object (a broken upstream): only unfiltered lists hold them
         records = [
-            r for r in self.data.get(collection, []) if all(checks[n](r, v) for n, v in params.items() if n in checks)
+            r
+            for r in self.data.get(collection, [])
+            if (all(checks[n](r, v) for n, v in active.items()) if isinstance(r, dict) else not active)
         ]
         ordering = params.get("ordering")
         if ordering:

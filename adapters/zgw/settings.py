@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from adapters.api import AdapterSettings, BaseUrl, Secret
+from adapters.api import DEFAULT_MAX_RESPONSE_BYTES, AdapterSettings, BaseUrl, MaxResponseBytes, Secret
 from adapters.zgw.flavours import Api, Flavour
 from mapping.zgw import elfproef
 
@@ -32,6 +32,8 @@ class ApiSettings(AdapterSettings):
     token: Secret | None = None
     """A ready-made bearer token, for deployments that hand one out instead of a client id and secret."""
     timeout: float = Field(default=10.0, gt=0, le=300)
+    max_response_bytes: MaxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES
+    """Largest answer read from this API, in bytes: a larger one fails the call (`invalid-response`)."""
     flavour: Flavour = "vng"
     user_id: str = ""
     user_representation: str = ""

@@ -169,6 +169,9 @@ class ZgwApi:
 
 
 def _records(values: Sequence[Any], source: str, collection: str) -> list[Record]:
-    if not all(isinstance(v, dict) for v in values):
-        raise SourceGarbage(f"{source}: GET {collection} answered a list with non-objects")
-    return list(values)
+    """The records of a page; an element that is no object breaks only itself: it stands as an
+    empty record (no uuid: every mapping skips it), so page sizes and offsets still hold."""
+    records = [v if isinstance(v, dict) else {} for v in values]
+    if skipped := sum(1 for v in values if not isinstance(v, dict)):
+        log.warning("%s: GET %s answered %d elements that are no object: skipped", source, collection, skipped)
+    return records

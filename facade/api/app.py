@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from adapters.declarations import InvalidDeclaration
+from adapters.diagnostics import describe as describe_error
 from adapters.registry import InvalidAdapterSettings, UnknownAdapterKind, create_adapter
 from facade.api.bodies import BodySchemas
-from facade.api.handlers import Api, route_of
+from facade.api.handlers import KNOWN_METHODS, Api, allow_header, route_of
 from facade.api.idempotency import IdempotencyKeys, SharedSlots
+from facade.api.limits import RequestLimits
 from facade.api.observe import RequestObserver, add_metrics_route
 from facade.api.openapi import contract_document
 from facade.api.problems import problem_for_status, problem_response
@@ -27,7 +32,7 @@ from facade.engine.core import Engine
 from facade.engine.guard import GuardedAdapter, SourcePolicy
 from facade.engine.sources import Identities, Source
 from facade.engine.writes import WriteConfigError, Writer
-from facade.errors import InvalidParam, ProblemError
+from facade.errors import ProblemError
 from facade.identity import IdentityCodec
 from facade.observability.metrics import Metrics
 from facade.observability.sources import NO_OBSERVER, SourceObserver
@@ -128,14 +133,15 @@ def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracin
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        asyncio.get_running_loop().set_exception_handler(_log_without_values)
         yield
         if api.processing_log is not None:
             api.processing_log.close()
         for source in engine.sources:
             try:
                 await source.guard.aclose()
-            except Exception:
-                log.exception("closing source %s failed", source.name)
+            except Exception as exc:
+                log.error("closing source %s failed: %s", source.name, describe_error(exc))
         log.info("closed the sources (their upstream connections)")
         if cache is not None:
             await cache.aclose()
@@ -151,7 +157,7 @@ def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracin
     )
     app.state.engine = engine
     add_api_routes(app, api, writes)
-    add_schema_routes(app, settings, writer)
+    add_schema_routes(app, api.base_urls, writer)
     add_health_routes(app, engine, (lambda: cache.status) if cache is not None else None)
     add_metrics_route(app, settings.metrics, metrics)
 
@@ -163,22 +169,33 @@ def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracin
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
         problem = problem_for_status(exc.status_code)
         if exc.status_code == 405:
-            problem.headers["Allow"] = _allow((exc.headers or {}).get("Allow", "GET"))
-            problem.detail = f"Methode '{request.method}' is hier niet toegestaan."
+            # the methods of the one route of this path: exactly what is answered there
+            routed = (exc.headers or {}).get("Allow", "")
+            problem.headers["Allow"] = allow_header(method.strip() for method in routed.split(","))
+            # the method is named only when it is a known one: it is what the client sent
+            method = request.method if request.method in KNOWN_METHODS else "Deze methode"
+            problem.detail = f"Methode '{method}' is hier niet toegestaan."
         return problem_response(request, problem)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's own answer (422) would quote the input
+        return problem_response(request, problem_for_status(400))
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unexpected error (%s) handling %s", type(exc).__name__, route_of(request))
+        log.error("unexpected error handling %s: %s", route_of(request), describe_error(exc))
         return problem_response(request, problem_for_status(500))
+
+    app.add_middleware(RequestLimits)
 
     @app.middleware("http")
     async def request_context(request: Request, call_next):
         async def answer() -> Response:
             try:
-                response = _over_limits(request) or await call_next(request)
+                response = await call_next(request)
             except Exception as exc:  # the handler above answered; log the type, never the values
-                log.error("unhandled %s", type(exc).__name__)
+                log.error("unhandled error: %s", describe_error(exc))
                 response = problem_response(request, problem_for_status(500))
             response.headers["API-version"] = API_VERSION
             return response
@@ -188,33 +205,9 @@ def create_app(settings: Settings, engine: Engine | None = None, tracing: Tracin
     return app
 
 
-_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-
-
-def _allow(routed: str) -> str:
-    """`Allow` of a 405: the methods routed for the path (from the router), in a fixed order."""
-    methods = {method.strip() for method in routed.split(",") if method.strip()}
-    if "GET" in methods:
-        methods.add("HEAD")
-    return ", ".join(sorted(methods, key=lambda m: _METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99))
-
-
-MAX_QUERY_LENGTH = 4096
-MAX_BODY_BYTES = 64 * 1024
-
-
-def _over_limits(request: Request) -> Response | None:
-    """A query string or body too large for any honest read request: refused before routing."""
-    if len(request.scope.get("query_string", b"")) > MAX_QUERY_LENGTH:
-        problem = ProblemError(
-            400,
-            "invalid",
-            "Invalid input.",
-            "",
-            [InvalidParam("nonFieldErrors", "query_too_long", f"De query is langer dan {MAX_QUERY_LENGTH} tekens.")],
-        )
-        return problem_response(request, problem)
-    length = request.headers.get("content-length", "0")
-    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-        return problem_response(request, problem_for_status(413, f"Een body is hoogstens {MAX_BODY_BYTES} bytes."))
-    return None
+def _log_without_values(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """asyncio's own report of an error nobody awaited (a task's exception never retrieved),
+    without the exception's text: that can be data from a source."""
+    exc = context.get("exception")
+    detail = describe_error(exc) if isinstance(exc, BaseException) else "no exception"
+    log.error("asyncio: %s: %s", context.get("message", "unhandled error"), detail)

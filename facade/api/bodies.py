@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from facade.engine.params import parse_uuid
 from facade.errors import InvalidParam, ProblemError, validation_error
 from mapping.contract import MAAK_KLANTCONTACT
 
@@ -95,7 +95,7 @@ class _Check:
         kind = value.get(name, self.discriminators.get(name))
         mapping = schema["discriminator"]["mapping"]
         where = f"{path}.{name}" if path else name
-        if kind not in mapping:
+        if not isinstance(kind, str) or kind not in mapping:
             if kind is None:
                 self.fail(where, "required", REQUIRED)
             else:
@@ -150,8 +150,8 @@ class _Check:
             self.fail(path, "max_length", f"Zorg ervoor dat dit veld niet meer dan {limit} tekens bevat.")
             return value
         form, pattern = schema.get("format"), schema.get("pattern")
-        if value == "" and (form or pattern):
-            return value  # ADR 3: Open Klant accepts and answers "" for these
+        if value == "" and (form or pattern) and form != "uuid":
+            return value  # ADR 3: Open Klant accepts and answers "" for these (a reference's uuid excepted)
         if (limit := schema.get("minLength")) is not None and len(value) < limit:
             self.fail(path, "min_length", f"Zorg ervoor dat dit veld minimaal {limit} tekens bevat.")
             return value
@@ -184,8 +184,10 @@ def _format(check: _Check, form: str | None, value: str, path: str) -> Any:
         if form == "date-time":
             moment = dt.datetime.fromisoformat(value.replace("z", "Z"))
             return moment if moment.tzinfo else moment.replace(tzinfo=_LOCAL_TIME)
-        if form == "uuid":
-            return uuid.UUID(value)
+        if form == "uuid":  # in its one spelling, as in paths and filters
+            if (found := parse_uuid(value)) is None:
+                raise ValueError
+            return found
     except ValueError:
         reasons = {
             "date": "Datum heeft het verkeerde formaat. Gebruik het formaat YYYY-MM-DD.",

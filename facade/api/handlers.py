@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import time
-import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from facade.api.privacy import ProcessingLog, bsns_in, refuse_bsn_search, searched_bsns, searches_by_bsn, withhold_bsns
+from facade.api.permissions import collections_read
+from facade.api.privacy import BsnObserver, ProcessingLog, bsns_in, refuse_bsn_search, searched_bsns, withhold_bsns
 from facade.api.requests import BaseUrlPolicy, Client, ClientAuth, resolve_url_filters
 from facade.config import Settings
 from facade.engine.core import Engine, target_of
 from facade.engine.expand import expand, expand_tree
 from facade.engine.fetching import SourceFailed
 from facade.engine.guard import CallContext
-from facade.engine.params import ParsedQuery, parse_query
+from facade.engine.params import ParsedQuery, parse_query, parse_uuid
 from facade.engine.render import Renderer
 from facade.errors import ProblemError, not_found
 from mapping.contract import API_PREFIX, RESOURCES, ResourceDef
@@ -42,10 +44,10 @@ class Api:
     def __init__(self, settings: Settings, engine: Engine):
         self.settings = settings
         self.engine = engine
-        self.base_urls = BaseUrlPolicy(settings)
-        self.auth = ClientAuth(settings)
         self.profiles = settings.all_profiles()
         self.conventions = known(self.profiles.values())
+        self.base_urls = BaseUrlPolicy(settings)
+        self.auth = ClientAuth(settings)
         log_config = settings.processing_log
         self.processing_log = (
             ProcessingLog(log_config.key.get_secret_value().encode(), log_config.sink, log_config.path)
@@ -70,53 +72,77 @@ class Api:
         context = CallContext(
             deadline=time.monotonic() + self.settings.request_deadline,
             bypass_cache="no-cache" in request.headers.get("cache-control", "").lower(),
+            observer=BsnObserver() if self.processing_log is not None else None,
         )
         return base_url, client, context
 
     @staticmethod
     def _check_query(client: Client, query: ParsedQuery) -> None:
-        for path in query.expand:
+        """A query reads every collection it expands or filters into: each must be readable
+        (a filter is a question about that collection's data); a BSN search needs `bsn`."""
+        for path in sorted(query.expand):
             target = _expand_target(query.resource.name, path)
             if not client.permissions.may_read(target):
-                raise forbidden(f"Deze client mag '{target}' niet lezen (expand={path}).")
-        if not client.permissions.bsn and searches_by_bsn(query):
+                raise forbidden(f"Deze client mag '{target}' niet lezen (expand).")
+        for collection, parameter in sorted(collections_read(query).items()):
+            if not client.permissions.may_read(collection):
+                raise forbidden(f"Deze client mag '{collection}' niet lezen (filter {parameter}).")
+        if not client.permissions.bsn and searched_bsns(query):
             raise refuse_bsn_search()
 
-    def _privacy(
+    async def _processed(
         self,
         request: Request,
         client: Client,
         query: ParsedQuery,
         context: CallContext,
-        body: object,
-        status: int = 200,
-    ) -> None:
-        """Write the processing-log record, then withhold BSNs from a client that may not see them."""
-        searched = searched_bsns(query)
-        returned = bsns_in(body)
-        if (searched or returned) and self.processing_log is not None:
-            self.processing_log.record(
-                request_id=request.state.request_id,
-                client=client.name,
-                operation=f"{request.method} {route_of(request)}",
-                purpose=request.headers.get("doelbinding"),
-                sources=sorted(context.asked),
-                searched=searched,
-                returned=returned if client.permissions.bsn else set(),
-                status=status,
-            )
-        if not client.permissions.bsn:
-            withhold_bsns(body)
+        answer: Callable[[], Awaitable[Any]],
+    ) -> Any:
+        """The body `answer()` builds, after the request's processing-log record (written however
+        it ends: the sources were asked all the same), with BSNs withheld from a client that may
+        not see them."""
+        body, status = None, 500
+        try:
+            body = await answer()
+            status = 200
+            return body
+        except ProblemError as problem:
+            status = problem.status
+            raise
+        finally:
+            shown = bsns_in(body)
+            if self.processing_log is not None:
+                observed = context.observer.bsns if isinstance(context.observer, BsnObserver) else set()
+                self.processing_log.record(
+                    request_id=request.state.request_id,
+                    client=client.name,
+                    operation=f"{request.method} {route_of(request)}",
+                    purpose=request.headers.get("doelbinding"),
+                    sources=sorted(context.asked),
+                    searched=searched_bsns(query),
+                    returned=shown if client.permissions.bsn else (),
+                    processed=observed | shown,
+                    status=status,
+                )
+            if not client.permissions.bsn:
+                withhold_bsns(body)
 
     @staticmethod
-    def _respond(body: object, engine_request) -> Response:
+    def _respond(body: object, engine_request, context: CallContext) -> Response:
         response = json_response(body)
+        warnings = []
         if engine_request.failures:
             # a partial answer says so: which sources are missing, and the class of reason
             failed = ", ".join(f"{name};reason={reason}" for name, reason in sorted(engine_request.failures.items()))
             response.headers["Facade-Incomplete"] = failed
             names = ", ".join(sorted(engine_request.failures))
-            response.headers["Warning"] = f'299 - "Onvolledig antwoord: niet bevraagd: {names}"'
+            warnings.append(f'299 - "Onvolledig antwoord: niet bevraagd: {names}"')
+        if context.stale:
+            # a cached answer served because its source failed: stale, and not revalidated
+            warnings += ['110 - "Response is Stale"', '111 - "Revalidation Failed"']
+            response.headers["Age"] = str(int(max(context.stale.values())))
+        if warnings:
+            response.headers["Warning"] = ", ".join(warnings)
         return response
 
     async def root(self, request: Request) -> Response:
@@ -131,49 +157,62 @@ class Api:
         self._check_query(client, query)
         query = resolve_url_filters(query, base_url, self.url_targets)
         engine_request = self.engine.request(request.state.strict, context, self.conventions)
-        try:
+
+        async def answer() -> dict[str, Any]:
             result = await self.engine.list(engine_request, query)
-        except ProblemError as problem:  # the sources were asked for the BSN all the same
-            self._privacy(request, client, query, context, None, problem.status)
-            raise
-        renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
-        await renderer.prepare(engine_request.loader, result.nodes)
-        rendered = [renderer.node(node) for node in result.nodes]
-        await expand(
-            engine_request, renderer, list(zip(result.nodes, rendered, strict=True)), expand_tree(query.expand)
-        )
-        if resource.expand:  # as Open Klant: list items of expandable resources always carry `_expand`
-            for item in rendered:
-                item.setdefault("_expand", {})
-        last_page = max(1, -(-result.count // query.page_size))
-        body = {
-            "count": result.count,
-            "next": _page_link(request, base_url, query.page + 1) if query.page < last_page else None,
-            "previous": _page_link(request, base_url, query.page - 1) if query.page > 1 else None,
-            "results": rendered,
-        }
-        self._privacy(request, client, query, context, body)
-        return self._respond(body, engine_request)
+            renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
+            await renderer.prepare(engine_request.loader, result.nodes)
+            rendered = [renderer.node(node) for node in result.nodes]
+            await expand(
+                engine_request, renderer, list(zip(result.nodes, rendered, strict=True)), expand_tree(query.expand)
+            )
+            if resource.expand:  # as Open Klant: list items of expandable resources always carry `_expand`
+                for item in rendered:
+                    item.setdefault("_expand", {})
+            last_page = max(1, -(-result.count // query.page_size))
+            return {
+                "count": result.count,
+                "next": _page_link(request, base_url, query.page + 1) if query.page < last_page else None,
+                "previous": _page_link(request, base_url, query.page - 1) if query.page > 1 else None,
+                "results": rendered,
+            }
+
+        body = await self._processed(request, client, query, context, answer)
+        return self._respond(body, engine_request, context)
 
     async def detail(self, request: Request, resource: ResourceDef, raw_uuid: str) -> Response:
         base_url, client, context = self._begin(request, resource)
         query = parse_query(resource, request.query_params.multi_items(), detail=True)
         self._check_query(client, query)
-        try:
-            value = uuid.UUID(raw_uuid)
-        except ValueError:
-            raise not_found() from None
+        value = parse_uuid(raw_uuid)
+        if value is None:  # only the canonical spelling names an object (not urn:uuid:, braces, no dashes)
+            raise not_found()
         engine_request = self.engine.request(True, context, self.conventions)
-        node = await self.engine.detail(engine_request, resource, value)
-        renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
-        await renderer.prepare(engine_request.loader, [node])
-        rendered = renderer.node(node)
-        try:
-            await expand(engine_request, renderer, [(node, rendered)], expand_tree(query.expand))
-        except SourceFailed as failure:
-            raise failure.problem() from failure
-        self._privacy(request, client, query, context, rendered)
-        return json_response(rendered)
+
+        async def answer() -> dict[str, Any]:
+            node = await self.engine.detail(engine_request, resource, value)
+            renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
+            await renderer.prepare(engine_request.loader, [node])
+            rendered = renderer.node(node)
+            try:
+                await expand(engine_request, renderer, [(node, rendered)], expand_tree(query.expand))
+            except SourceFailed as failure:
+                raise failure.problem() from failure
+            return rendered
+
+        body = await self._processed(request, client, query, context, answer)
+        return self._respond(body, engine_request, context)
+
+    async def options(self, request: Request, resource: ResourceDef | None = None) -> Response:
+        """As Open Klant (Django REST framework) answers OPTIONS: `Allow`, and a short description;
+        on a collection only for a client that may read it."""
+        if resource is not None:
+            self._begin(request, resource)
+        name = resource.name if resource is not None else "Klantinteracties API"
+        body = {"name": name, "description": "", "renders": ["application/json"], "parses": ["application/json"]}
+        response = json_response(body)
+        response.headers["Allow"] = allow_header(routed_methods(request))
+        return response
 
 
 def forbidden(detail: str) -> ProblemError:
@@ -183,6 +222,24 @@ def forbidden(detail: str) -> ProblemError:
 def _expand_target(resource: str, path: str) -> str:
     """The resource an expand path ends in (`hadBetrokkenen.wasPartij` on klantcontacten: partijen)."""
     return target_of(resource, tuple(path.split(".")))
+
+
+_METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+"""Open Klant's order in `Allow` (`GET, POST, HEAD, OPTIONS`)."""
+KNOWN_METHODS = frozenset({*_METHOD_ORDER, "TRACE", "CONNECT", "QUERY"})
+
+
+def allow_header(methods: Iterable[str]) -> str:
+    """`Allow` for these methods, in Open Klant's order."""
+    known = {method for method in methods if method}
+    return ", ".join(sorted(known, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m)))
+
+
+def routed_methods(request: Request) -> set[str]:
+    """The methods of the route this request matched: one route per path, so exactly what the
+    path answers (`facade/api/routes.py`)."""
+    route = request.scope.get("route")
+    return set(getattr(route, "methods", None) or ())
 
 
 def route_of(request: Request) -> str:

@@ -1,14 +1,18 @@
 """BSNs in requests and answers: who may search by them, withholding them, and the processing log.
 
-Rules (docs/decisions/0011-bsn-and-processing-log.md):
-- A client without the `bsn` permission may not filter on a BSN: a filter on an identificator
-  whose kind is `bsn`, or whose kind is not given (its `objectId` could be a BSN), is a 403.
+Rules (docs/decisions/0011-bsn-and-processing-log.md); which identificator holds a BSN is decided
+in one place for every identificator kind (`mapping.bsn`):
+- A client without the `bsn` permission may not search by a BSN: a filter on any identificator
+  group (partij, sub-identificator, onderwerpobject, bijlage, actor) whose value is or could be a
+  BSN is a 403.
 - In answers to such a client every BSN value is replaced by `WITHHELD` (nine asterisks: a
   string, so the answer stays valid against the contract; the identificator and its codes stay).
-- Every request that searches by or returns a BSN, and every write that carries or touches one
-  (a partij with a BSN created, changed or referred to), writes one processing-log record, with each
-  BSN as a keyed hash (HMAC-SHA256 under a configured key): "who looked at my data" can be
-  answered by hashing a citizen's BSN, but the log cannot be read back into BSNs.
+- Every request that processes a BSN writes one processing-log record, with each BSN as a keyed
+  hash (HMAC-SHA256 under a configured key): the BSNs the client searched by, those a write
+  carried or touched (a partij with a BSN created, changed or referred to), those it was shown,
+  and every other one the façade handled for it (searched upstream on its behalf to merge
+  partijen or to resolve a merged partij's UUID, read from a source, withheld). "Who looked at
+  my data" can be answered by hashing a citizen's BSN; the log cannot be read back into BSNs.
 """
 
 from __future__ import annotations
@@ -19,45 +23,50 @@ import hmac
 import json
 import logging
 import sys
-from collections.abc import Collection, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 from facade.engine.params import ParsedQuery
 from facade.errors import ProblemError
+from mapping.bsn import IDENTIFICATOR_GROUPS, bsns_of, canonical_bsn, group_is_bsn
+from mapping.contract import RESOURCES, FilterDef
+from mapping.ki import KIObject
 
 WITHHELD = "*********"
 
 log = logging.getLogger("facade.privacy")
 
+_PARTS = ("objectId", "codeSoortObjectId", "codeObjecttype")
 
-def _identificator_groups(query: ParsedQuery) -> Iterator[dict[str, Any]]:
-    """The identificator parts a query filters on, one dict per group: {part: value}."""
+
+def _identificator_groups(filters: Iterable[tuple[FilterDef, Any]]) -> Iterator[dict[str, Any]]:
+    """The identificator parts a set of filters searches by, one dict per group: {part: value}."""
     groups: dict[tuple, dict[str, Any]] = {}
-    for condition in query.conditions:
-        attribute = condition.filter.attribute
-        if "partijIdentificator" not in attribute:
+    for definition, value in filters:
+        attribute = definition.attribute
+        if len(attribute) < 2 or attribute[-2] not in IDENTIFICATOR_GROUPS or attribute[-1] not in _PARTS:
             continue
-        part = attribute[-1]
-        if part not in ("objectId", "codeSoortObjectId"):
-            continue
-        key = (condition.filter.group, condition.filter.prefix, attribute[:-1])
-        groups.setdefault(key, {})[part] = condition.value
+        key = (definition.group, definition.prefix, attribute[:-1])
+        groups.setdefault(key, {})[attribute[-1]] = value
     yield from groups.values()
 
 
-def searched_bsns(query: ParsedQuery) -> list[str]:
-    """BSN values this query searches by (an objectId of kind bsn, or of no given kind)."""
-    return [
-        str(group["objectId"])
-        for group in _identificator_groups(query)
-        if "objectId" in group and group.get("codeSoortObjectId", "bsn") == "bsn"
-    ]
+def _bsns_searched(filters: Iterable[tuple[FilterDef, Any]]) -> set[str]:
+    return {str(group["objectId"]) for group in _identificator_groups(filters) if group_is_bsn(group)}
 
 
-def searches_by_bsn(query: ParsedQuery) -> bool:
-    return any(
-        group.get("codeSoortObjectId", "bsn") == "bsn" and "objectId" in group for group in _identificator_groups(query)
+def searched_bsns(query: ParsedQuery) -> set[str]:
+    """BSN values this query searches by (in any identificator group, of a BSN kind or of a kind
+    that does not rule a BSN out)."""
+    return _bsns_searched((condition.filter, condition.value) for condition in query.conditions)
+
+
+def bsns_in_filters(resource: str, filters: Mapping[str, Any]) -> set[str]:
+    """BSN values in the filters of a call to a source (named as the contract names them)."""
+    definitions = RESOURCES[resource].filters if resource in RESOURCES else {}
+    return _bsns_searched(
+        (definitions[name], value) for name, value in filters.items() if name in definitions and isinstance(value, str)
     )
 
 
@@ -66,19 +75,19 @@ def refuse_bsn_search() -> ProblemError:
         403,
         "permission_denied",
         "U heeft geen toestemming om deze actie uit te voeren.",
-        "Deze client mag niet zoeken op BSN. Geef bij een zoekvraag op objectId ook een andere "
-        "codeSoortObjectId (zoals kvk_nummer) mee, of vraag de beheerder om BSN-toegang.",
+        "Deze client mag niet zoeken op BSN. Geef bij een zoekvraag op een objectId ook een soort die "
+        "geen BSN is (codeSoortObjectId, zoals kvk_nummer), of vraag de beheerder om BSN-toegang.",
     )
 
 
 def _bsn_groups(body: Any) -> Iterator[dict[str, Any]]:
-    """Every identificator group of kind `bsn` with a value in an answer (inline or expanded)."""
+    """Every identificator group that holds a BSN in an answer (inline, embedded or expanded)."""
     if isinstance(body, dict):
-        group = body.get("partijIdentificator")
-        if isinstance(group, dict) and group.get("codeSoortObjectId") == "bsn" and group.get("objectId"):
-            yield group
-        for child in body.values():
-            yield from _bsn_groups(child)
+        for name, child in body.items():
+            if name in IDENTIFICATOR_GROUPS and isinstance(child, dict) and group_is_bsn(child):
+                yield child
+            else:
+                yield from _bsn_groups(child)
     elif isinstance(body, list):
         for child in body:
             yield from _bsn_groups(child)
@@ -95,8 +104,23 @@ def withhold_bsns(body: Any) -> None:
         group["objectId"] = WITHHELD
 
 
+class BsnObserver:
+    """Collects the BSNs of one request's calls to sources: searched there (by the client's
+    filters or on its behalf) and received from them (`facade.engine.guard.CallObserver`)."""
+
+    def __init__(self) -> None:
+        self.bsns: set[str] = set()
+
+    def asked(self, resource: str, filters: Mapping[str, Any]) -> None:
+        self.bsns |= bsns_in_filters(resource, filters)
+
+    def received(self, objects: Iterable[KIObject]) -> None:
+        for obj in objects:
+            self.bsns.update(bsns_of(obj))
+
+
 class ProcessingLog:
-    """Writes one JSON line per request that searched by or returned a BSN."""
+    """Writes one JSON line per request that processed a BSN."""
 
     def __init__(self, key: bytes, sink: str = "stdout", path: Path | None = None):
         self._key = key
@@ -105,7 +129,8 @@ class ProcessingLog:
         self._stream: TextIO = sys.stdout if sink == "stdout" else open(path, "a", buffering=1)  # noqa: SIM115
 
     def pseudonym(self, bsn: str) -> str:
-        return hmac.new(self._key, bsn.encode(), hashlib.sha256).hexdigest()
+        """The keyed hash of a BSN, in the one form a BSN is hashed in (`canonical_bsn`)."""
+        return hmac.new(self._key, canonical_bsn(bsn).encode(), hashlib.sha256).hexdigest()
 
     def record(
         self,
@@ -115,11 +140,22 @@ class ProcessingLog:
         operation: str,
         purpose: str | None,
         sources: list[str],
-        searched: list[str],
-        returned: set[str],
+        searched: Iterable[str],
+        returned: Iterable[str],
+        processed: Iterable[str] = (),
         status: int,
-        written: Collection[str] = (),
-    ) -> None:
+        written: Iterable[str] = (),
+    ) -> bool:
+        """Write the record of one request if it processed any BSN; each BSN once per role, a BSN
+        in another role is not repeated as processed. Returns whether a line was written."""
+        roles: dict[str, set[str]] = {
+            "searched": {canonical_bsn(bsn) for bsn in searched},
+            "written": {canonical_bsn(bsn) for bsn in written},
+            "returned": {canonical_bsn(bsn) for bsn in returned},
+        }
+        roles["processed"] = {canonical_bsn(bsn) for bsn in processed}.difference(*roles.values())
+        if not any(roles.values()):
+            return False
         entry = {
             "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "trace_id": request_id,
@@ -130,17 +166,14 @@ class ProcessingLog:
             "sources": sources,
             "data_subjects": [
                 {"type": "bsn", "id_hash": self.pseudonym(bsn), "role": role}
-                for role, values in (
-                    ("searched", sorted(set(searched))),
-                    ("written", sorted(set(written))),
-                    ("returned", sorted(returned)),
-                )
-                for bsn in values
+                for role, values in roles.items()
+                for bsn in sorted(values)
             ],
         }
         self._stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._stream.flush()
         self.records += 1
+        return True
 
     def close(self) -> None:
         if self._stream is not sys.stdout:

@@ -6,14 +6,13 @@ import hmac
 import ipaddress
 import re
 import time
-import uuid
 from dataclasses import dataclass
 
 import jwt
 from starlette.requests import Request
 
 from facade.config import Permissions, Settings
-from facade.engine.params import Condition, ParsedQuery
+from facade.engine.params import Condition, ParsedQuery, parse_uuid
 from facade.errors import InvalidParam, ProblemError, validation_error
 from mapping.contract import API_PREFIX
 
@@ -118,15 +117,11 @@ def resolve_url_filters(query: ParsedQuery, base_url: str, targets: dict[str, st
         resource = targets[condition.filter.name]
         prefix = f"{base_url}{API_PREFIX}/{resource}/"
         value = str(condition.value)
-        tail = value[len(prefix) :].rstrip("/") if value.startswith(prefix) else ""
-        try:
-            resolved.append(Condition(condition.filter, uuid.UUID(tail)))
-        except ValueError:
+        tail = value[len(prefix) :] if value.startswith(prefix) else ""
+        found = parse_uuid(tail[:-1] if tail.endswith("/") else tail)
+        if found is None:
             raise validation_error(
-                InvalidParam(
-                    condition.filter.name,
-                    "invalid",
-                    f"De URL moet verwijzen naar een object in {prefix}",
-                )
-            ) from None
+                InvalidParam(condition.filter.name, "invalid", f"De URL moet verwijzen naar een object in {prefix}")
+            )
+        resolved.append(Condition(condition.filter, found))
     return ParsedQuery(query.resource, tuple(resolved), query.expand, query.page, query.page_size)

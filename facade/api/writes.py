@@ -23,12 +23,12 @@ from starlette.responses import Response
 from facade.api.bodies import BodySchemas, Mode, parse_error
 from facade.api.handlers import Api, forbidden, json_response, route_of
 from facade.api.idempotency import HEADER, IdempotencyKeys, Outcome
-from facade.api.privacy import bsns_in, withhold_bsns
+from facade.api.privacy import BsnObserver, bsns_in, withhold_bsns
 from facade.api.requests import Client
 from facade.engine.core import Request as EngineRequest
 from facade.engine.graph import Item, Node
 from facade.engine.guard import CallContext
-from facade.engine.params import check_known
+from facade.engine.params import check_known, parse_uuid
 from facade.engine.render import Renderer
 from facade.engine.write_rules import apply, with_current_codes
 from facade.engine.writes import MAAK_PARTS, Writer, Written
@@ -155,7 +155,11 @@ class WriteApi:
                 raise forbidden(f"Deze client mag '{resource}' niet wijzigen.")
         check_known(request.query_params.multi_items(), query or set())
         # a write sees the sources as they are now: no cached answer is used
-        context = CallContext(deadline=time.monotonic() + self.api.settings.request_deadline, bypass_cache=True)
+        context = CallContext(
+            deadline=time.monotonic() + self.api.settings.request_deadline,
+            bypass_cache=True,
+            observer=BsnObserver() if self.api.processing_log is not None else None,
+        )
         return _Call(request, client, base_url, context)
 
     def _engine_request(self, call: _Call) -> EngineRequest:
@@ -172,10 +176,9 @@ class WriteApi:
         self, call: _Call, engine_request: EngineRequest, resource: ResourceDef, raw_uuid: str
     ) -> tuple[Node, dict[str, Any]]:
         """The object an update or delete is about, and how it reads now."""
-        try:
-            value = uuid.UUID(raw_uuid)
-        except ValueError:
-            raise not_found() from None
+        value = parse_uuid(raw_uuid)
+        if value is None:  # only the canonical spelling names an object, as for reads
+            raise not_found()
         node = await self.engine.detail(engine_request, resource, value)
         current = await self._rendered(call, engine_request, node)
         call.carried |= bsns_in(current)
@@ -213,8 +216,9 @@ class WriteApi:
     def _log(self, call: _Call, returned: set[str], status: int) -> None:
         written = call.carried | call.written.touched
         processing_log = self.api.processing_log
-        if processing_log is None or not (written or returned):
+        if processing_log is None:
             return
+        observed = call.context.observer.bsns if isinstance(call.context.observer, BsnObserver) else set()
         processing_log.record(
             request_id=call.request.state.request_id,
             client=call.client.name,
@@ -224,6 +228,7 @@ class WriteApi:
             searched=[],
             written=written,
             returned=returned if call.client.permissions.bsn else set(),
+            processed=observed | returned,
             status=status,
         )
 
@@ -261,7 +266,7 @@ class WriteApi:
     async def _read(
         self, call: _Call, wanted: Mapping[str, tuple[str, str] | None], seeds: list[Item]
     ) -> dict[str, Any]:
-        context = CallContext(deadline=call.context.deadline, bypass_cache=True)
+        context = CallContext(deadline=call.context.deadline, bypass_cache=True, observer=call.context.observer)
         fresh = self.engine.request(True, context, self.api.conventions)
         fresh.loader.remember(seeds)
         out: dict[str, Any] = {}

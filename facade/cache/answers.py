@@ -46,6 +46,11 @@ class Lookup:
         self._cache.observer.cache(self._cache.source, "hit")
         return entry.value
 
+    def age(self, index: int = 0) -> float:
+        """Seconds since the answer at `index` was stored (0 when there is none)."""
+        entry = self._entries[index]
+        return 0.0 if entry is None else max(0.0, self._now - entry.stored_at)
+
     def stale(self, index: int = 0) -> Any | None:
         """A cached answer to serve because the source failed (None: there is none)."""
         entry = self._entries[index]

@@ -237,9 +237,16 @@ class Engine:
         if is_identity_lookup(query):
             request.strict = True  # a lookup by BSN/KvK/vestigingsnummer is never partial
         try:
-            return await self._list(request, query)
+            result = await self._list(request, query)
         except SourceFailed as failure:
             raise failure.problem() from failure
+        if query.page > 1 and (query.page - 1) * query.page_size >= result.count:
+            # past the end, as in Open Klant a 404; but the end of a partial answer is not known
+            if request.failures:
+                name, reason = sorted(request.failures.items())[0]
+                raise SourceFailed(next(s for s in self.sources if s.name == name), reason).problem()
+            raise not_found("Ongeldige pagina.")
+        return result
 
     async def _list(self, request: Request, query: ParsedQuery) -> ListResult:
         resource = query.resource.name
@@ -348,9 +355,7 @@ class Engine:
 
     @staticmethod
     def _page(query: ParsedQuery, count: int, page: list[Node]) -> ListResult:
-        """One page of a list of `count`; a page past the end is a 404, as in Open Klant."""
-        if query.page > 1 and (query.page - 1) * query.page_size >= count:
-            raise not_found("Ongeldige pagina.")
+        """One page of a list of `count` (`list` decides what a page past the end is)."""
         return ListResult(count, page)
 
     # --- klantcontacten and internetaken: newest first across sources --------------------------
@@ -391,7 +396,8 @@ class Engine:
         boundary = getattr(items[needed - 1].obj, field)
         while getattr(items[-1].obj, field) == boundary:
             more, _ = await plan.window(len(items), 25)
-            items = items + more
+            known = {item.obj.key for item in items}  # a record left out shifts offsets: no record twice
+            items = items + [item for item in more if item.obj.key not in known]
             if len(more) < 25:
                 break
         return items

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from adapters.diagnostics import describe as describe_error
 from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
 from facade.engine.filtering import convention_part
 from facade.engine.graph import Item
@@ -52,8 +53,9 @@ async def call_source(source: Source, coroutine):
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        # an adapter bug or an unexpected library error: never a 500 for the client
-        log.exception("source %s raised an unexpected error", source.name)
+        # an adapter bug or an unexpected library error: never a 500 for the client, and never its
+        # text in the log (it can quote a record: a BSN)
+        log.error("source %s raised an unexpected error: %s", source.name, describe_error(exc))
         raise SourceFailed(source, SourceUnavailable.reason) from exc
 
 
@@ -75,12 +77,19 @@ class Plan:
     once: re-checking filters and expanding then need not fetch them again."""
 
     async def window(self, offset: int, limit: int) -> tuple[list[Item], int | None]:
-        """Records [offset, offset+limit) in the source's order, and its total if known."""
+        """Records [offset, offset+limit) in the source's order (less those that do not map),
+        and its total if known."""
+        items, total, _ = await self._read(offset, limit)
+        return items, total
+
+    async def _read(self, offset: int, limit: int) -> tuple[list[Item], int | None, int]:
+        """`window`, and the position after the last record the source had (offset+limit at most)."""
         items: list[Item] = []
         total: int | None = None
-        while len(items) < limit:
-            want = min(limit - len(items), self.max_page)
-            query = ListQuery(self.resource, self.pushed, offset + len(items), want, self.expand)
+        position, end = offset, offset + limit
+        while position < end:
+            want = min(end - position, self.max_page)
+            query = ListQuery(self.resource, self.pushed, position, want, self.expand)
             page = await call_source(self.source, self.source.guard.list(self.context, query))
             if page.related and self.remember is not None:
                 self.remember([Item(self.source, r) for r in page.related if self.source.accepts(r)])
@@ -94,37 +103,44 @@ class Plan:
                     self.resource,
                 )
             items.extend(Item(self.source, record) for record in accepted)
-            if len(page.records) < want:
+            # a record the adapter left out still had its place: only a short window is the end
+            read = len(page.records) + max(0, page.skipped)
+            position += read
+            if read < want:
                 break
-        return _unique(items), total
+        return _unique(items), total, position
 
     async def everything(self) -> list[Item]:
         """All records matching the pushed filters, reading pages concurrently when the total is known."""
-        first, total = await self.window(0, self.max_page)
-        if len(first) < self.max_page:
+        first, total, position = await self._read(0, self.max_page)
+        if position < self.max_page:
             return first
         if total is None:
-            return _unique(first + await self._sequential_from(len(first)))
+            return _unique(first + await self._sequential_from(position))
         semaphore = asyncio.Semaphore(_PAGE_CONCURRENCY)
 
-        async def one(offset: int) -> list[Item]:
+        async def one(offset: int) -> tuple[list[Item], int]:
             async with semaphore:
-                items, _ = await self.window(offset, self.max_page)
-                return items
+                items, _, end = await self._read(offset, self.max_page)
+                return items, end
 
-        pages = await asyncio.gather(*(one(offset) for offset in range(len(first), total, self.max_page)))
-        items = first + [item for page in pages for item in page]
-        if len(items) % self.max_page == 0:  # the total was too low: read on until a short page
-            items += await self._sequential_from(len(items))
+        offsets = range(position, total, self.max_page)
+        pages = await asyncio.gather(*(one(offset) for offset in offsets))
+        items = first + [item for page, _ in pages for item in page]
+        last_start, last_end = (offsets[-1], pages[-1][1]) if pages else (0, position)
+        if last_end - last_start == self.max_page:  # the total was too low: read on until a short page
+            items += await self._sequential_from(last_end)
         return _unique(items)
 
     async def _sequential_from(self, offset: int) -> list[Item]:
         items: list[Item] = []
+        position = offset
         while True:
-            page, _ = await self.window(offset + len(items), self.max_page)
+            page, _, end = await self._read(position, self.max_page)
             items.extend(page)
-            if len(page) < self.max_page:
+            if end - position < self.max_page:
                 return items
+            position = end
 
 
 def _unique(items: list[Item]) -> list[Item]:

@@ -25,10 +25,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
+from adapters.diagnostics import describe as describe_error
 from adapters.protocol import (
     Adapter,
     InvalidWrite,
@@ -50,6 +51,15 @@ from mapping.ki import KIObject, Partij
 log = logging.getLogger("facade.guard")
 
 
+class CallObserver(Protocol):
+    """Told what every call of one request asked a source and what came back (the processing log
+    reads every BSN a request processed from it, including those searched on the client's behalf)."""
+
+    def asked(self, resource: str, filters: Mapping[str, Any]) -> None: ...
+
+    def received(self, objects: Iterable[KIObject]) -> None: ...
+
+
 @dataclass
 class CallContext:
     """What one API request tells every call it makes to a source (one per engine request)."""
@@ -60,6 +70,11 @@ class CallContext:
     """The client sent `Cache-Control: no-cache`: answers are fetched, not read from the cache."""
     asked: set[str] = field(default_factory=set)
     """Names of the sources this request asked (for the processing log), cached answers included."""
+    observer: CallObserver | None = None
+    """Sees every query and answer of this request's calls, cached ones included; None: nobody looks."""
+    stale: dict[str, float] = field(default_factory=dict)
+    """Sources answered from the cache past its freshness because they failed, with the age in seconds
+    of the oldest answer served: the response says so (`Warning: 110`, `Age`)."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +170,8 @@ class GuardedAdapter:
 
     async def list(self, context: CallContext, query: ListQuery) -> ListPage:
         context.asked.add(self.name)
+        if context.observer is not None:
+            context.observer.asked(query.resource, query.filters)
         key = self.cache.key(
             "list",
             query.resource,
@@ -163,7 +180,10 @@ class GuardedAdapter:
             query.limit,
             sorted(query.expand),
         )
-        return await self._cached(context, query.resource, key, lambda: self.inner.list(query))
+        page = await self._cached(context, query.resource, key, lambda: self.inner.list(query))
+        if context.observer is not None:
+            context.observer.received([*page.records, *page.related])
+        return page
 
     async def get_many(self, context: CallContext, resource: str, keys: Collection[str]) -> Mapping[str, KIObject]:
         context.asked.add(self.name)
@@ -189,22 +209,33 @@ class GuardedAdapter:
                 if any(value is None for value in stale.values()):
                     raise
                 log.warning("source %s failed: serving cached objects", self.name)
-                return {**found, **{k: v for k, v in stale.items() if v is not _ABSENT}}
-            answers = []
-            for key in missing:
-                obj = fetched.get(key)
-                answers.append((cache_keys[key], obj if obj is not None else _ABSENT))
-                if obj is not None:
-                    found[key] = obj
-            await self.cache.store_answers(resource, answers, lookup)
+                self._served_stale(context, max(lookup.age(wanted.index(key)) for key in missing))
+                found |= {k: v for k, v in stale.items() if v is not _ABSENT}
+            else:
+                answers = []
+                for key in missing:
+                    obj = fetched.get(key)
+                    answers.append((cache_keys[key], obj if obj is not None else _ABSENT))
+                    if obj is not None:
+                        found[key] = obj
+                await self.cache.store_answers(resource, answers, lookup)
+        if context.observer is not None:
+            context.observer.received(found.values())
         return found
 
     async def find_partijen(
         self, context: CallContext, identificatoren: Collection[tuple[str, str]]
     ) -> Sequence[Partij] | None:
         context.asked.add(self.name)
+        if context.observer is not None:
+            for soort, value in identificatoren:
+                searched = {"partijIdentificator__codeSoortObjectId": soort, "partijIdentificator__objectId": value}
+                context.observer.asked("partijen", searched)
         key = self.cache.key("find", sorted(identificatoren))
-        return await self._cached(context, "partijen", key, lambda: self.inner.find_partijen(identificatoren))
+        found = await self._cached(context, "partijen", key, lambda: self.inner.find_partijen(identificatoren))
+        if context.observer is not None and found is not None:
+            context.observer.received(found)
+        return found
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -233,13 +264,14 @@ class GuardedAdapter:
         self, context: CallContext, resource: str, key: bytes, call: Callable[[], Awaitable[Any]], store: bool = True
     ) -> Any:
         if (pending := self._in_flight.get(key)) is not None:
-            return await asyncio.shield(pending)
+            return await self._shared(context, pending)
         lookup = await self.cache.lookup(resource, [key] if store else [], context.bypass_cache)
         if store and (hit := lookup.fresh()) is not None:
             return hit
         if (pending := self._in_flight.get(key)) is not None:  # started while the cache was read
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            return await self._shared(context, pending)
+        # resolves to (answer, None), or (cached answer, its age) when the source failed
+        future: asyncio.Future[tuple[Any, float | None]] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
             value = await self._call(context, call)
@@ -247,17 +279,28 @@ class GuardedAdapter:
             stale = lookup.stale() if store else None
             if stale is not None and stale is not _ABSENT:
                 log.warning("source %s failed (%s): serving a cached answer", self.name, exc.reason)
-                future.set_result(stale)
+                self._served_stale(context, lookup.age())
+                future.set_result((stale, lookup.age()))
                 return stale
             future.set_exception(exc)
             future.exception()  # retrieved: no "never retrieved" warning when nobody else waits
             raise
         finally:
             self._in_flight.pop(key, None)
-        future.set_result(value)
+        future.set_result((value, None))
         if store:
             await self.cache.store_answers(resource, [(key, value)], lookup)
         return value
+
+    async def _shared(self, context: CallContext, pending: asyncio.Future[tuple[Any, float | None]]) -> Any:
+        """The answer of an identical call in flight; a stale one is marked stale for this request too."""
+        value, age = await asyncio.shield(pending)
+        if age is not None:
+            self._served_stale(context, age)
+        return value
+
+    def _served_stale(self, context: CallContext, age: float) -> None:
+        context.stale[self.name] = max(age, context.stale.get(self.name, 0.0))
 
     async def _call(self, context: CallContext, call: Callable[[], Awaitable[Any]]) -> Any:
         with self.observer.call(self.name):
@@ -286,7 +329,7 @@ class GuardedAdapter:
             raise
         except Exception as exc:
             self._failed("error")
-            log.exception("source %s: unexpected error in its adapter", self.name)
+            log.error("source %s: unexpected error in its adapter: %s", self.name, describe_error(exc))
             raise SourceUnavailable(f"{self.name}: adapter error") from exc
         self.breaker.succeeded()
         self.last_error = None

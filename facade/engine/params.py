@@ -8,6 +8,7 @@ dropped BSN filter would return every citizen.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,20 @@ _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 
 Value = str | bool | dt.date | dt.datetime | uuid.UUID | tuple[str, ...]
+
+# Typed values in one spelling only, ASCII digits: `int()`, `uuid.UUID()` and `fromisoformat()`
+# also take " 1", "１", "1_0", "urn:uuid:…", "{…}", undashed hex and ISO week dates, which other
+# implementations (an upstream, a cache in front of us) would read differently or not at all.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_NUMBER = re.compile(r"[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<time>[0-9]{2}:[0-9]{2}):(?P<second>[0-9]{2})"
+    r"(?P<fraction>\.[0-9]+)?(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+"""RFC 3339 `date-time` (what the served OpenAPI document declares): seconds and offset required."""
+_PARAMETER_NAME = re.compile(r"(?!.*[0-9]{3})[A-Za-z][A-Za-z0-9_]{0,79}")
+"""An unknown parameter is named in an error only when it looks like a name: no run of digits (a BSN)."""
 
 MAX_EXPAND_DEPTH = 3
 MAX_LIST_VALUES = 20
@@ -60,21 +75,22 @@ def _parse_value(definition: FilterDef, raw: str) -> Value:
             return False
         raise _invalid(name, "invalid", "Selecteer een geldige keuze: true of false.")
     if definition.type == "uuid":
-        try:
-            return uuid.UUID(raw)
-        except ValueError:
-            raise _invalid(name, "invalid", "Voer een geldige UUID in.") from None
+        value = parse_uuid(raw)
+        if value is None:
+            raise _invalid(name, "invalid", "Voer een geldige UUID in.")
+        return value
     if definition.type == "date":
         try:
+            if not _DATE.fullmatch(raw):
+                raise ValueError
             return dt.date.fromisoformat(raw)
         except ValueError:
             raise _invalid(name, "invalid", "Voer een geldige datum in (JJJJ-MM-DD).") from None
     if definition.type == "date-time":
-        try:
-            moment = dt.datetime.fromisoformat(raw.replace(" ", "+") if raw.count(" ") == 1 else raw)
-        except ValueError:
-            raise _invalid(name, "invalid", "Voer een geldige datum/tijd in (ISO 8601).") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=_LOCAL_TIME)
+        moment = _date_time(raw)
+        if moment is None:
+            raise _invalid(name, "invalid", "Voer een datum (JJJJ-MM-DD) of een datum/tijd volgens RFC 3339 in.")
+        return moment
     alias_ok = raw in _ALIASES_BY_PART.get(definition.attribute[-1] if definition.attribute else "", ())
     if definition.enum is not None and raw not in definition.enum and not alias_ok:
         choices = ", ".join(definition.enum)
@@ -87,37 +103,58 @@ def _parse_value(definition: FilterDef, raw: str) -> Value:
     return raw
 
 
+def _date_time(raw: str) -> dt.datetime | None:
+    """An RFC 3339 date-time, or a date (midnight, Dutch time); a leap second is read as the
+    next second; an offset's "+" may arrive as a space (a client that did not encode it)."""
+    if _DATE.fullmatch(raw):
+        try:
+            return dt.datetime.combine(dt.date.fromisoformat(raw), dt.time(), tzinfo=_LOCAL_TIME)
+        except ValueError:
+            return None
+    found = _DATE_TIME.fullmatch(raw.replace(" ", "+") if raw.count(" ") == 1 else raw)
+    if found is None:
+        return None
+    second = int(found["second"])
+    offset = "+00:00" if found["offset"] in "Zz" else found["offset"]
+    fraction = (found["fraction"] or "")[:7]
+    try:
+        moment = dt.datetime.fromisoformat(f"{found['date']}T{found['time']}:{min(second, 59):02}{fraction}{offset}")
+    except ValueError:
+        return None
+    return moment + dt.timedelta(seconds=1) if second == 60 else moment
+
+
+def parse_uuid(raw: str) -> uuid.UUID | None:
+    """A UUID in its canonical 8-4-4-4-12 spelling (either case), or None."""
+    return uuid.UUID(raw) if _UUID.fullmatch(raw) else None
+
+
 def parse_expand(resource: ResourceDef, values: Sequence[str]) -> frozenset[str]:
-    """Comma-separated or repeated; a dotted value implies its parents; empty means nothing."""
+    """Comma-separated or repeated; a dotted value implies its parents; empty parts (`expand=,`)
+    mean nothing but count towards the limit, as the served OpenAPI document says."""
     requested: set[str] = set()
-    unknown: list[str] = []
-    parts = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    parts = [part for value in values for part in value.split(",")]
     if len(parts) > MAX_LIST_VALUES:
         raise _invalid("expand", "too_many_values", f"Geef hoogstens {MAX_LIST_VALUES} waarden voor expand.")
-    for part in parts:
+    unknown = 0
+    for part in filter(None, parts):
         if part.count(".") >= MAX_EXPAND_DEPTH:
             raise _invalid("expand", "max_depth", f"Expand gaat hoogstens {MAX_EXPAND_DEPTH} niveaus diep.")
         if part not in resource.expand:
-            unknown.append(part)
+            unknown += 1
             continue
         pieces = part.split(".")
         requested.update(".".join(pieces[: i + 1]) for i in range(len(pieces)))
-    if unknown:
+    if unknown:  # never the value itself: an error body echoes nothing a client sent
         choices = ", ".join(resource.expand)
-        raise validation_error(
-            *(
-                InvalidParam("expand", "invalid_choice", f"'{name}' is geen geldige keuze. Kies uit: {choices}.")
-                for name in unknown
-            )
-        )
+        raise _invalid("expand", "invalid_choice", f"{unknown} waarde(n) zijn geen geldige keuze. Kies uit: {choices}.")
     return frozenset(requested)
 
 
 def _page_number(name: str, raw: str) -> int:
-    try:
-        number = int(raw)
-    except ValueError:
-        raise _invalid(name, "invalid", "Een geheel getal is vereist.") from None
+    if not _NUMBER.fullmatch(raw):
+        raise _invalid(name, "invalid", "Een geheel getal is vereist.")
+    number = int(raw)
     if number < 1:
         raise _invalid(name, "invalid", "Zorg ervoor dat deze waarde groter is dan of gelijk is aan 1.")
     return number
@@ -149,10 +186,20 @@ def _apply_aliases(conditions: list[Condition]) -> list[Condition]:
 
 
 def check_known(items: Sequence[tuple[str, str]], allowed: set[str]) -> None:
-    """A 400 naming every query parameter that is not allowed here."""
-    unknown = sorted({name for name, _ in items if name not in allowed})
+    """A 400 naming every query parameter that is not allowed here (by its name only)."""
+    unknown = {name for name, _ in items if name not in allowed}
     if unknown:
-        raise _invalid("nonFieldErrors", "unknown-parameters", f"Onbekende query parameters: {', '.join(unknown)}")
+        raise _invalid("nonFieldErrors", "unknown-parameters", f"Onbekende query parameters: {_names(unknown)}")
+
+
+def _names(unknown: set[str]) -> str:
+    """Unknown parameter names as an error may say them: names that are names, never a value
+    (`partijIdentificator__objectId%3D999993653` arrives as one name holding a BSN)."""
+    named = sorted(name for name in unknown if _PARAMETER_NAME.fullmatch(name))
+    others = len(unknown) - len(named)
+    if others:
+        named.append(f"{others} parameter(s) met een ongeldige naam")
+    return ", ".join(named)
 
 
 def parse_query(resource: ResourceDef, items: Sequence[tuple[str, str]], *, detail: bool) -> ParsedQuery:

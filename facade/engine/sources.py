@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from facade.engine.guard import GuardedAdapter
 from facade.identity import IdentityCodec, KeySpace
 from mapping.keys import TextKey
 from mapping.ki import KIObject, Partij
+
+log = logging.getLogger("facade.engine")
 
 
 @dataclass(eq=False)
@@ -32,6 +35,9 @@ class Source:
     def accepts(self, obj: KIObject) -> bool:
         """Is this a record of a resource we serve, with a key that fits one of its key formats?"""
         spaces = self.spaces.get(obj.resource, ())
+        if isinstance(obj, Partij) and (kinds := unmergeable(obj)):
+            # one bad record harms only itself: it is shown, not merged (its values are not logged)
+            log.warning("source %s: partij %s has a %s that is no number: not merged", self.name, obj.key, kinds[0])
         return any(space.format.pack(obj.key) is not None for space in spaces)
 
     def support(self, resource: str) -> ResourceSupport | None:
@@ -54,6 +60,16 @@ _MERGE_ORDER = ("vestigingsnummer", "bsn", "kvk_nummer")
 _MERGE_PARTS = {code: pair for pair, code in _MERGE_KINDS.items()}
 
 
+_NUMBER_LENGTHS = {"bsn": range(9, 10), "kvk_nummer": range(8, 9), "vestigingsnummer": range(1, 13)}
+"""The numbers partijen are merged by, in ASCII digits only: a value of another length or script
+(a 20-digit "BSN", Arabic-Indic digits) is no such number, and its partij is shown unmerged."""
+
+
+def _is_number(soort: str, value: str) -> bool:
+    lengths = _NUMBER_LENGTHS.get(soort)
+    return lengths is not None and len(value) in lengths and value.isascii() and value.isdigit()
+
+
 def merge_key(partij: Partij) -> str | None:
     """The identity a partij shares with the same person or company in other sources.
 
@@ -63,7 +79,7 @@ def merge_key(partij: Partij) -> str | None:
     values = {
         ident.partijIdentificator.codeSoortObjectId: ident.partijIdentificator.objectId
         for ident in partij.partijIdentificatoren
-        if ident.partijIdentificator.objectId.isdigit()
+        if _is_number(ident.partijIdentificator.codeSoortObjectId, ident.partijIdentificator.objectId)
     }
     for soort in _MERGE_ORDER:
         code = _MERGE_KINDS.get((partij.soortPartij, soort))
@@ -72,10 +88,20 @@ def merge_key(partij: Partij) -> str | None:
     return None
 
 
+def unmergeable(partij: Partij) -> list[str]:
+    """The kinds of this partij's merge identificators whose value is no valid number."""
+    return [
+        ident.partijIdentificator.codeSoortObjectId
+        for ident in partij.partijIdentificatoren
+        if ident.partijIdentificator.codeSoortObjectId in _NUMBER_LENGTHS
+        and not _is_number(ident.partijIdentificator.codeSoortObjectId, ident.partijIdentificator.objectId)
+    ]
+
+
 def merge_key_parts(key: str) -> tuple[str, str, str] | None:
     """(soortPartij, codeSoortObjectId, objectId) of a merge key, or None if it is not one."""
     pair = _MERGE_PARTS.get(key[:2])
-    if pair is None or not key[2:].isdigit():
+    if pair is None or not _is_number(pair[1], key[2:]):
         return None
     return pair[0], pair[1], key[2:]
 
@@ -97,7 +123,7 @@ class Identities:
 
     def merged(self, key: str) -> str:
         encoded = self.codec.encode(MERGED_SPACE, key, cache=False)
-        assert encoded is not None  # merge keys are short digit strings
+        assert encoded is not None  # merge keys are at most 14 ASCII characters (`merge_key`)
         return encoded
 
     def object_uuid(self, source: Source, obj: KIObject) -> str | None:

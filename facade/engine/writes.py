@@ -248,12 +248,14 @@ class Writer:
     ) -> dict[str, Any]:
         """The body with every `{"uuid"}` reference replaced by a `Ref` of the target source."""
         found: list[tuple[str, str, uuidlib.UUID, Callable[[Any], None]]] = []
+        problems = []
         for path, resource_of in WRITES[resource].references.items():
             for name, value, put in _references(body, path.split(".")):
-                if value is not None:
+                if isinstance(value, dict) and isinstance(value.get("uuid"), uuidlib.UUID):
                     found.append((name, resource_of, value["uuid"], put))
+                elif value is not None:  # a reference without its uuid (a PATCH checks no required field)
+                    problems.append(InvalidParam(f"{prefix}{name}.uuid", "required", "Dit veld is vereist."))
         nodes = await self._nodes(request, [(resource_of, value) for _, resource_of, value, _ in found])
-        problems = []
         for name, resource_of, value, put in found:
             node = nodes[(resource_of, value)]
             if node is None:
@@ -518,10 +520,11 @@ def _owning_item(node: Node, resource: str, operation: WriteOperation) -> Item:
 
 def _not_allowed(resource: str, operation: WriteOperation, source: Source | None = None) -> ProblemError:
     verbs = {"create": "aangemaakt", "update": "gewijzigd", "delete": "verwijderd"}
-    allowed = ["GET", "HEAD"]
+    allowed = ["GET"]  # in Open Klant's order: GET, PUT, PATCH, DELETE, HEAD, OPTIONS
     if source is not None:
         writes = source.support(resource).writes  # type: ignore[union-attr]
         allowed += (["PUT", "PATCH"] if writes.update else []) + (["DELETE"] if writes.delete else [])
+    allowed += ["HEAD", "OPTIONS"]
     where = "dit object" if source is not None else f"de collectie '{resource}'"
     return ProblemError(
         405,

@@ -36,5 +36,13 @@ def test_any_other_value_error_is_logged_without_its_message(caplog):
     """Python's own messages quote the input: `Invalid isoformat string: '999993653'`."""
     with caplog.at_level(logging.WARNING):
         assert build_or_skip("test", "partijen", "p1", lambda: dt.date.fromisoformat(BSN)) is None
-    assert "skipped partijen p1: it does not map (ValueError)" in caplog.text
+    assert "skipped partijen p1: it does not map (ValueError (raised in" in caplog.text
+    assert BSN not in caplog.text
+
+
+def test_a_mapping_that_trips_over_a_value_skips_only_that_record(caplog):
+    """A `TypeError` on an unexpected value (a list where a text should be) is one record's bug."""
+    with caplog.at_level(logging.WARNING):
+        assert build_or_skip("test", "actoren", "a1", lambda: {"medewerker": 1}[[BSN]]) is None  # type: ignore[index]
+    assert "skipped actoren a1: it does not map (TypeError" in caplog.text
     assert BSN not in caplog.text
