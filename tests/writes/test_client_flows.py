@@ -481,6 +481,23 @@ async def test_open_inwoner_asks_a_question(servers, target):
             201,
         )
         assert [a["uuid"] for a in taak["toegewezenAanActoren"]] == [actor["uuid"]]
+        # a question about one of the citizen's zaken: the zaak as onderwerpobject, in OIP's codes
+        zaak = {
+            "objectId": f"ZAAK-{marker}",
+            "codeObjecttype": "zaak",
+            "codeRegister": "open-zaak",
+            "codeSoortObjectId": "zaaknummer",
+        }
+        subject = await ok(
+            await c.post(
+                "onderwerpobjecten", json={"klantcontact": ref(question), "onderwerpobjectidentificator": zaak}
+            ),
+            201,
+        )
+        about = {"onderwerpobject__onderwerpobjectidentificatorObjectId": zaak["objectId"]}
+        assert [k["uuid"] for k in (await ok(await c.get("klantcontacten", params=about)))["results"]] == [
+            question["uuid"]
+        ]
 
         # "Mijn vragen" reads every page of the kanaal and picks the citizen's own questions
         expand = "leiddeTotInterneTaken,gingOverOnderwerpobjecten,hadBetrokkenen,hadBetrokkenen.wasPartij"
@@ -495,6 +512,7 @@ async def test_open_inwoner_asks_a_question(servers, target):
         ]
         assert [k["uuid"] for k in mine] == [question["uuid"]]
         assert mine[0]["_expand"]["leiddeTotInterneTaken"][0]["uuid"] == taak["uuid"]
+        assert [o["uuid"] for o in mine[0]["_expand"]["gingOverOnderwerpobjecten"]] == [subject["uuid"]]
 
         # profile sync: an e-mail address of the partij
         address = {
