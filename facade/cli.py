@@ -12,9 +12,10 @@ from pathlib import Path
 from facade.observability.logs import configure_logging
 
 DEMO_TOKEN = "demo-token-0123456789"  # noqa: S105  # the bundled demo's published token, documented in the README
-DEMO_CLIENT_TOKENS = {  # the demo's KISS-like and ZAC-like clients (their profiles differ), in the README
+DEMO_CLIENT_TOKENS = {  # the demo's other clients (KISS-like, ZAC-like, the zaaksysteem's KCC), in the README
     "FACADE_DEMO_KISS_TOKEN": "demo-kiss-token-0123456789",
     "FACADE_DEMO_ZAC_TOKEN": "demo-zac-token-0123456789",
+    "FACADE_DEMO_KCC_TOKEN": "demo-kcc-token-0123456789",  # the zaaksysteem's KCC: writes contacts to ZGW
 }
 DEMO_IDENTITY_SECRET = "demo-identity-secret-not-for-production"  # noqa: S105
 DEMO_ZGW_CLIENT = "facade-demo"
@@ -196,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Demo token: Authorization: Token {os.environ['FACADE_DEMO_TOKEN']}")
         print(
             f"As KISS: Authorization: Token {os.environ['FACADE_DEMO_KISS_TOKEN']}; "
-            f"as ZAC: Authorization: Token {os.environ['FACADE_DEMO_ZAC_TOKEN']}",
+            f"as ZAC: Authorization: Token {os.environ['FACADE_DEMO_ZAC_TOKEN']}; "
+            f"as the zaaksysteem's KCC (contacts to ZGW): Authorization: Token {os.environ['FACADE_DEMO_KCC_TOKEN']}",
             flush=True,
         )
         return _serve_demo(args.host, args.port, args.workers, args.shutdown_timeout)

@@ -109,6 +109,13 @@ class ProfileConfig(BaseModel):
         )
 
 
+def _known_collections(write_targets: dict[str, str]) -> dict[str, str]:
+    unknown = sorted(set(write_targets) - RESOURCES.keys())
+    if unknown:
+        raise ValueError(f"unknown collection(s) {', '.join(unknown)}")
+    return write_targets
+
+
 class ClientConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
@@ -120,6 +127,14 @@ class ClientConfig(BaseModel):
     profile: str | None = None
     """The identificator conventions this client reads (a ready-made or configured profile);
     None: the deployment's `default_profile`."""
+    write_targets: dict[str, str] = Field(default_factory=dict)
+    """Per collection, the source this client's new objects without an owner go to, instead of
+    the deployment's `write_targets` (e.g. a KCC that registers its contacts in the zaaksysteem)."""
+
+    @field_validator("write_targets")
+    @classmethod
+    def _known_collections(cls, value: dict[str, str]) -> dict[str, str]:
+        return _known_collections(value)
 
     @model_validator(mode="after")
     def _one_credential(self) -> ClientConfig:
@@ -259,7 +274,7 @@ class Settings(BaseModel):
     tracing: TracingConfig | None = None
     write_targets: dict[str, str] = Field(default_factory=dict)
     """Per collection, the source that new objects without an owner go to (default: the first
-    source that takes them)."""
+    source that takes them); a client's own `write_targets` come first."""
     idempotency: IdempotencyConfig = Field(default_factory=IdempotencyConfig)
     profiles: dict[str, ProfileConfig] = Field(default_factory=dict)
     """Profiles of the deployment's own, next to the ready-made ones (`mapping.conventions.READY_MADE`)."""
@@ -303,14 +318,20 @@ class Settings(BaseModel):
             raise ValueError("clients with a 'write' permission need a 'processing_log' (writes can touch a BSN)")
         return self
 
+    @field_validator("write_targets")
+    @classmethod
+    def _known_collections(cls, value: dict[str, str]) -> dict[str, str]:
+        return _known_collections(value)
+
     @model_validator(mode="after")
     def _known_write_targets(self) -> Settings:
         names = {source.name for source in self.sources}
-        for collection, name in self.write_targets.items():
-            if collection not in RESOURCES:
-                raise ValueError(f"write_targets: unknown collection {collection}")
-            if name not in names:
-                raise ValueError(f"write_targets.{collection}: unknown source {name}")
+        wanted = [("write_targets", self.write_targets)]
+        wanted += [(f"clients.{i}.write_targets", c.write_targets) for i, c in enumerate(self.clients)]
+        for setting, targets in wanted:
+            for collection, name in targets.items():
+                if name not in names:
+                    raise ValueError(f"{setting}.{collection}: unknown source {name}")
         return self
 
     @model_validator(mode="after")

@@ -282,7 +282,12 @@ def onderwerpobject(o: Onderwerpobject, target: Target) -> tuple[str, dict[str, 
     empty = o.onderwerpobjectidentificator in (None, Identificator())
     if o.wasKlantcontact is not None:
         if not empty:
-            reason = "een vervolg op een klantcontact heeft in deze bron geen identificator"
+            # ITA sends the previous klantcontact as identificator too, to find the chain by it; the
+            # Contactmomenten API holds only `vorigContactmoment`, so that search could not find it
+            reason = (
+                "een vervolg op een klantcontact heeft in deze bron geen identificator: alleen "
+                "wasKlantcontact wordt vastgelegd, zoeken op de identificator kan hier niet"
+            )
             raise Unstorable([("onderwerpobjectidentificator", reason)])
         if target.contactmomenten == "esuite":
             raise Unstorable([("wasKlantcontact", "e-Suite kent geen vorig contactmoment")])

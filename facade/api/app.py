@@ -91,7 +91,8 @@ def build_engine(
 def build_writer(settings: Settings, engine: Engine) -> Writer:
     """The engine's write routing; a write target that cannot take its collection is a `ConfigError`."""
     try:
-        return Writer(engine, settings.write_targets)
+        own = {client.name: client.write_targets for client in settings.clients if client.write_targets}
+        return Writer(engine, settings.write_targets, own)
     except WriteConfigError as exc:
         raise ConfigError(describe([("", str(exc))])) from None
 

@@ -47,7 +47,7 @@ class _Call:
         self.client = client
         self.base_url = base_url
         self.context = context
-        self.written = Written(may_copy=client.permissions.may_write("partijen"))
+        self.written = Written(may_copy=client.permissions.may_write("partijen"), client=client.name)
         self.carried: set[str] = set()
         """BSNs in the body, and those of the object as it was (an update or delete)."""
 

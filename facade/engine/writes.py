@@ -8,7 +8,8 @@
   source holds it.
 - A create goes where it belongs: an object that hangs under another (a betrokkene under its
   klantcontact, a digitaal adres under its betrokkene or partij) to that object's source, when
-  that source declares the create; an object without an owner to the collection's write target.
+  that source declares the create; an object without an owner to the collection's write target
+  (the writing client's own, else the deployment's).
 - Every other reference must name an object of that same source. A partij known only to other
   sources by a BSN, KvK number or vestigingsnummer is first created in the target source (with
   its name and that identificator: the merged view then shows one partij); anything else that
@@ -72,6 +73,8 @@ class Written:
     may_copy: bool = True
     """May the write create a partij known only elsewhere in its target source (the client may
     write partijen)?"""
+    client: str | None = None
+    """Who writes: a client's own `write_targets` come before the deployment's."""
 
 
 @dataclass
@@ -97,16 +100,29 @@ class _Step:
 class Writer:
     """Routes and runs writes for one engine."""
 
-    def __init__(self, engine: Engine, targets: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        targets: Mapping[str, str] | None = None,
+        client_targets: Mapping[str, Mapping[str, str]] | None = None,
+    ):
+        """`targets`: the deployment's `write_targets`; `client_targets`: per client name, that
+        client's own, which override the deployment's collection by collection."""
         self.engine = engine
         self.identities = engine.identities
         self.targets = self._targets(targets or {})
+        self.client_targets = {
+            client: self.targets | self._targets(own, f"clients[{client}].write_targets", fallback=False)
+            for client, own in (client_targets or {}).items()
+        }
 
     # --- what is routed ------------------------------------------------------------------------
 
-    def _targets(self, configured: Mapping[str, str]) -> dict[str, Source]:
-        """The source new objects without an owner go to, per collection: as configured, else the
-        first source (in priority order) that declares the create."""
+    def _targets(
+        self, configured: Mapping[str, str], setting: str = "write_targets", fallback: bool = True
+    ) -> dict[str, Source]:
+        """The source new objects without an owner go to, per collection: as configured, else
+        (with `fallback`) the first source (in priority order) that declares the create."""
         by_name = {source.name: source for source in self.engine.sources}
         targets = {}
         for resource in RESOURCES:
@@ -114,11 +130,15 @@ class Writer:
             if name is not None:
                 source = by_name.get(name)
                 if source is None or not _declares(source, resource, "create"):
-                    raise WriteConfigError(f"write_targets.{resource}: source {name!r} does not create {resource}")
+                    raise WriteConfigError(f"{setting}.{resource}: source {name!r} does not create {resource}")
                 targets[resource] = source
-            elif declaring := [s for s in self.engine.sources if _declares(s, resource, "create")]:
+            elif fallback and (declaring := [s for s in self.engine.sources if _declares(s, resource, "create")]):
                 targets[resource] = declaring[0]
         return targets
+
+    def targets_of(self, client: str | None) -> Mapping[str, Source]:
+        """Where this client's new objects without an owner go, per collection."""
+        return self.client_targets.get(client, self.targets) if client is not None else self.targets
 
     def operations(self, resource: str) -> frozenset[WriteOperation]:
         """The writes some source takes for this collection (what the routes offer)."""
@@ -132,7 +152,7 @@ class Writer:
 
     async def create(self, request: Request, resource: str, body: dict[str, Any], written: Written) -> Written:
         owner_field, owner = await self._owner(request, resource, body, written)
-        target = self._target(resource, owner_field, owner)
+        target = self._target(resource, owner_field, owner, written.client)
         self._check_fields(target, resource, body, current=None)
         copies: list[_Pending] = []
         values = await self._translate(request, resource, body, target, written, copies)
@@ -183,7 +203,7 @@ class Writer:
         self, request: Request, parts: Mapping[str, dict[str, Any] | None], written: Written
     ) -> Written:
         """klantcontact + betrokkene + onderwerpobject, each a step in the klantcontact's source."""
-        target = self.targets.get("klantcontacten")
+        target = self.targets_of(written.client).get("klantcontacten")
         if target is None:
             raise _not_allowed("klantcontacten", "create")
         copies: list[_Pending] = []
@@ -223,9 +243,9 @@ class Writer:
                 return name, node
         return None, None
 
-    def _target(self, resource: str, owner_field: str | None, owner: Node | None) -> Source:
+    def _target(self, resource: str, owner_field: str | None, owner: Node | None, client: str | None) -> Source:
         if owner is None:
-            target = self.targets.get(resource)
+            target = self.targets_of(client).get(resource)
             if target is None:
                 raise _not_allowed(resource, "create")
             return target

@@ -27,9 +27,9 @@ def readme_curls(block_index: int = 1) -> list[list[str]]:
 
 
 def readme_variables() -> dict[str, str]:
-    """`NAME="value"` lines of the block (the tokens, the API root)."""
+    """`NAME="value"` lines of the blocks (the tokens, the API root)."""
     found = {}
-    for line in _demo_block():
+    for line in _demo_block() + _demo_block(2):
         name, equals, value = line.partition("=")
         if equals and name.isidentifier() and name.isupper():
             found[name] = shlex.split(value)[0]
@@ -74,7 +74,7 @@ def test_curl_examples_against_the_demo(tmp_path):
             url = str(response.request.url)
             if "onderwerpobjectidentificatorObjectId=" in url and "gingOverOnderwerpobjecten" in url:
                 zaak_contacts[response.request.headers["Authorization"]] = response.json()["results"]
-        registered, about_the_zaak, confidential = (send(argv, api, variables) for argv in readme_curls(2))
+        submitted, registered, about_the_zaak, confidential = (send(argv, api, variables) for argv in readme_curls(2))
         zgw = re.search(r"Local ZGW server [^:]*: (http://\S+)", log_path.read_text()).group(1)
         held = httpx.get(
             f"{zgw}/contactmomenten/api/v1/contactmomenten",
@@ -84,7 +84,11 @@ def test_curl_examples_against_the_demo(tmp_path):
         ).json()["results"]
     # every example answers as the README says: the last one is the deliberate mistake
     assert statuses[:-1] == [200] * (len(statuses) - 1) and statuses[-1] == 400, statuses
-    # the contact registered for Henk is read back among the contacts about his zaak, newest first
+    # Open Forms' confidential submission lands (in the CRM), with its three parts, as from Open Klant
+    assert submitted.status_code == 201, submitted.text
+    assert submitted.json()["klantcontact"]["vertrouwelijk"] is True
+    assert submitted.json()["betrokkene"] is not None and submitted.json()["onderwerpobject"] is not None
+    # the contact the KCC registered for Henk is read back among the contacts about his zaak, newest first
     assert registered.status_code == 201, registered.text
     contact = registered.json()["klantcontact"]
     assert registered.json()["betrokkene"]["wasPartij"]["uuid"] == "f0a20262-94df-45f5-9943-8b21fdc79c28"
@@ -93,7 +97,7 @@ def test_curl_examples_against_the_demo(tmp_path):
     assert (newest["uuid"], newest["onderwerp"]) == (contact["uuid"], "Vergunning verbouwing")
     assert newest["_expand"]["hadBetrokkenen"][0]["wasPartij"]["uuid"] == "f0a20262-94df-45f5-9943-8b21fdc79c28"
     assert held[0]["tekst"] == contact["inhoud"]  # it landed in the ZGW source: the zaaksysteem's own API shows it
-    # what the zaaksysteem cannot hold is refused, saying why
+    # what the zaaksysteem cannot hold is refused for the KCC, saying why
     assert confidential.status_code == 400, confidential.text
     assert [p["name"] for p in confidential.json()["invalidParams"]] == ["klantcontact.vertrouwelijk"]
     # the KISS-like and the ZAC-like client find the same contacts of the zaak, each in its own codes

@@ -8,16 +8,14 @@ types its models require.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
-import yaml
 
 from adapters.zgw.local_server import serve_in_thread
-from facade.cli import DEMO_ZGW_CLIENT, DEMO_ZGW_PORT, demo_config_path
+from facade.cli import DEMO_ZGW_CLIENT
 from tests.acceptance.real_clients import CLIENTS, ZAAK_ID, ZAAK_UUID, run_flows
 from tests.conftest import IDENTITY_SECRET, PROCESSING_LOG_KEY
+from tests.support.demo import demo_config
 from tests.support.server import running_facade
 
 ZGW_SECRET = "real-clients-zgw-secret-0123456789"
@@ -29,8 +27,7 @@ def demo_api(tmp_path_factory):
     """The demo's configuration with one client per real client, each with its own profile."""
     tmp_path = tmp_path_factory.mktemp("real-clients")
     with serve_in_thread(clients={DEMO_ZGW_CLIENT: ZGW_SECRET}) as zgw:
-        text = Path(demo_config_path()).read_text().replace(f"http://127.0.0.1:{DEMO_ZGW_PORT}", zgw.base)
-        config = yaml.safe_load(text)
+        config = demo_config(zgw.base)
         config["clients"] = [
             {"name": client, "token": {"env": f"T_TOKEN_{i}"}, "permissions": {"bsn": True}, "profile": client}
             for i, client in enumerate(CLIENTS)

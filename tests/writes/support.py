@@ -9,15 +9,19 @@ CRM stand-in) and `ki` (that register), and routes new objects without an owner 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
+from adapters.zgw.jwt import ZgwJwt
+from adapters.zgw.local_server import serve_in_thread
+from facade.cli import DEMO_ZGW_CLIENT
 from mapping.codes import eleven_test
 from mapping.contract import API_PREFIX
 from tests.conftest import IDENTITY_SECRET, PROCESSING_LOG_KEY, TOKEN
+from tests.support.demo import demo_config
 from tests.support.server import running_facade
 
 KISS_TOKEN = "kiss-token-0123456789"
@@ -28,6 +32,17 @@ ENV = {
     "T_TOKEN_KISS": KISS_TOKEN,
     "T_UPSTREAM": TOKEN,
     "T_LOG_KEY": PROCESSING_LOG_KEY,
+}
+KCC_TOKEN = "kcc-token-0123456789"
+"""The demo's `zaaksysteem-kcc` client: its new klantcontacten go to the ZGW source."""
+DEMO_ENV = {
+    "FACADE_IDENTITY_SECRET": IDENTITY_SECRET,
+    "FACADE_PROCESSING_LOG_KEY": PROCESSING_LOG_KEY,
+    "FACADE_DEMO_TOKEN": TOKEN,
+    "FACADE_DEMO_KISS_TOKEN": KISS_TOKEN,
+    "FACADE_DEMO_ZAC_TOKEN": "zac-token-0123456789",
+    "FACADE_DEMO_KCC_TOKEN": KCC_TOKEN,
+    "FACADE_DEMO_ZGW_SECRET": "demo-flows-zgw-secret-0123456789",
 }
 OWNERLESS = ("klantcontacten", "partijen", "actoren", "categorieen", "partij-identificatoren", "digitaleadressen")
 
@@ -73,6 +88,23 @@ def facade_over(tmp_path: Path, upstream: str, target: str, log_file: Path | Non
     folder.mkdir(exist_ok=True)
     with running_facade(config, ENV, folder, log_file) as base:
         yield base
+
+
+@contextmanager
+def demo(tmp_path: Path) -> Iterator[tuple[str, Callable[[str], httpx.Response]]]:
+    """The bundled demo as shipped (its clients, write targets, sources), over a local ZGW server:
+    the façade's base URL (`TOKEN` is its `demo` client, `KISS_TOKEN` its `kiss`, `KCC_TOKEN` its
+    `zaaksysteem-kcc`), and a GET on the ZGW server's own APIs (what the zaaksysteem holds)."""
+    secret = DEMO_ENV["FACADE_DEMO_ZGW_SECRET"]
+    with serve_in_thread(clients={DEMO_ZGW_CLIENT: secret}) as zgw:
+
+        def zaaksysteem(path: str) -> httpx.Response:
+            return httpx.get(f"{zgw.base}/{path}", headers=ZgwJwt(DEMO_ZGW_CLIENT, secret)(), timeout=30)
+
+        folder = tmp_path / "demo"
+        folder.mkdir(exist_ok=True)
+        with running_facade(demo_config(zgw.base), DEMO_ENV, folder) as base:
+            yield base, zaaksysteem
 
 
 def client(base: str, token: str = TOKEN) -> httpx.AsyncClient:

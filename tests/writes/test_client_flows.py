@@ -1,6 +1,7 @@
 """The write sequences of real clients, with the bodies they send, each followed by the reads they
 then do (reference material: real-clients.md J2-J10), over real HTTP, with the CRM and with the
-Klantinteracties register as the source new objects go to.
+Klantinteracties register as the source new objects go to, and on the bundled demo as shipped
+(CRM and ZGW sources, its own write targets and clients).
 """
 
 from __future__ import annotations
@@ -11,16 +12,21 @@ import uuid
 import httpx
 import pytest
 
-from tests.writes.support import KISS_TOKEN, client, facade_over, fresh_bsn, ref, register
+from tests.writes.support import KISS_TOKEN, client, demo, facade_over, fresh_bsn, ref, register
 
-TARGETS = ("crm", "ki")
+TARGETS = ("crm", "ki", "demo")
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("flows")
-    with register(tmp) as upstream, facade_over(tmp, upstream, "crm") as crm, facade_over(tmp, upstream, "ki") as ki:
-        yield {"crm": crm, "ki": ki}
+    with (
+        register(tmp) as upstream,
+        facade_over(tmp, upstream, "crm") as crm,
+        facade_over(tmp, upstream, "ki") as ki,
+        demo(tmp) as (on_demo, _),
+    ):
+        yield {"crm": crm, "ki": ki, "demo": on_demo}
 
 
 async def ok(response: httpx.Response, status: int = 200) -> dict:
@@ -30,6 +36,21 @@ async def ok(response: httpx.Response, status: int = 200) -> dict:
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
+
+
+def ita_follow_up(answer: dict, previous: dict) -> dict:
+    """ITA links its answer to the contact it follows up, naming that one twice: as
+    `wasKlantcontact` and as the identificator it later finds the chain by (real-clients.md J10)."""
+    return {
+        "klantcontact": ref(answer),
+        "wasKlantcontact": ref(previous),
+        "onderwerpobjectidentificator": {
+            "objectId": previous["uuid"],
+            "codeObjecttype": "klantcontact",
+            "codeRegister": "openklant",
+            "codeSoortObjectId": "uuid",
+        },
+    }
 
 
 async def kiss_actor(c: httpx.AsyncClient, email: str) -> dict:
@@ -332,22 +353,7 @@ async def test_ita_takes_a_task_and_closes_it(servers, target):
             201,
         )
         await ok(await c.post("actorklantcontacten", json={"actor": ref(me), "klantcontact": ref(answer)}), 201)
-        link = await ok(
-            await c.post(
-                "onderwerpobjecten",
-                json={
-                    "klantcontact": ref(answer),
-                    "wasKlantcontact": ref(previous),
-                    "onderwerpobjectidentificator": {
-                        "objectId": previous["uuid"],
-                        "codeObjecttype": "klantcontact",
-                        "codeRegister": "openklant",
-                        "codeSoortObjectId": "uuid",
-                    },
-                },
-            ),
-            201,
-        )
+        link = await ok(await c.post("onderwerpobjecten", json=ita_follow_up(answer, previous)), 201)
         await ok(
             await c.post(
                 "betrokkenen",
@@ -475,6 +481,23 @@ async def test_open_inwoner_asks_a_question(servers, target):
             201,
         )
         assert [a["uuid"] for a in taak["toegewezenAanActoren"]] == [actor["uuid"]]
+        # a question about one of the citizen's zaken: the zaak as onderwerpobject, in OIP's codes
+        zaak = {
+            "objectId": f"ZAAK-{marker}",
+            "codeObjecttype": "zaak",
+            "codeRegister": "open-zaak",
+            "codeSoortObjectId": "zaaknummer",
+        }
+        subject = await ok(
+            await c.post(
+                "onderwerpobjecten", json={"klantcontact": ref(question), "onderwerpobjectidentificator": zaak}
+            ),
+            201,
+        )
+        about = {"onderwerpobject__onderwerpobjectidentificatorObjectId": zaak["objectId"]}
+        assert [k["uuid"] for k in (await ok(await c.get("klantcontacten", params=about)))["results"]] == [
+            question["uuid"]
+        ]
 
         # "Mijn vragen" reads every page of the kanaal and picks the citizen's own questions
         expand = "leiddeTotInterneTaken,gingOverOnderwerpobjecten,hadBetrokkenen,hadBetrokkenen.wasPartij"
@@ -489,6 +512,7 @@ async def test_open_inwoner_asks_a_question(servers, target):
         ]
         assert [k["uuid"] for k in mine] == [question["uuid"]]
         assert mine[0]["_expand"]["leiddeTotInterneTaken"][0]["uuid"] == taak["uuid"]
+        assert [o["uuid"] for o in mine[0]["_expand"]["gingOverOnderwerpobjecten"]] == [subject["uuid"]]
 
         # profile sync: an e-mail address of the partij
         address = {

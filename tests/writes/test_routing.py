@@ -150,3 +150,57 @@ def test_a_write_target_must_take_creates_of_its_collection():
         build_writer(
             settings([{"name": "archief", "kind": "crm_stub"}], write_targets={"klantcontacten": "archief"}), engine
         )
+
+
+def test_a_client_s_own_write_targets_are_checked_at_start_up():
+    two = [{"name": "crm", "kind": "crm_stub"}, {"name": "zaken", "kind": "crm_stub"}]
+    kcc = {**WRITER[0], "name": "kcc", "token": SecretStr("kcc-token-0123456789")}
+    config = settings(two, clients=[*WRITER, {**kcc, "write_targets": {"klantcontacten": "zaken"}}])
+    writer = build_writer(config, build_engine(config))
+    assert writer.targets_of("kcc")["klantcontacten"].name == "zaken"
+    assert writer.targets_of("kcc")["partijen"].name == "crm"  # the deployment's, where the client names none
+    assert writer.targets_of("tests")["klantcontacten"].name == "crm"
+    with pytest.raises(ConfigError, match=r"clients\.1\.write_targets.*unknown collection\(s\) klanten"):
+        settings(two, clients=[*WRITER, {**kcc, "write_targets": {"klanten": "zaken"}}])
+    with pytest.raises(ConfigError, match=r"clients\.1\.write_targets\.klantcontacten: unknown source elders"):
+        settings(two, clients=[*WRITER, {**kcc, "write_targets": {"klantcontacten": "elders"}}])
+    engine = app_over([("crm", crm()), ("archief", read_only())]).state.engine
+    archived = settings(
+        [{"name": "crm", "kind": "crm_stub"}, {"name": "archief", "kind": "crm_stub"}],
+        clients=[*WRITER, {**kcc, "write_targets": {"klantcontacten": "archief"}}],
+    )
+    with pytest.raises(ConfigError, match=r"clients\[kcc\]\.write_targets\.klantcontacten: .* does not create"):
+        build_writer(archived, engine)
+
+
+async def test_each_client_s_new_objects_go_to_its_own_target_and_its_retries_stay_its_own():
+    crm_source, zaken_source = crm(), crm(dataset.BUNDLED / "second.json")
+    kcc_token = "kcc-token-0123456789"
+    kcc = {**WRITER[0], "name": "kcc", "token": SecretStr(kcc_token), "write_targets": {"klantcontacten": "zaken"}}
+    app = app_over([("crm", crm_source), ("zaken", zaken_source)], clients=[*WRITER, kcc])
+    retry = {"Idempotency-Key": "dezelfde-sleutel-1"}
+    async with client_for(app) as c:
+        made = {}
+        for who, token in (("tests", TOKEN), ("kcc", kcc_token)):
+            for _ in range(2):  # a retry with the same key: one object per client
+                answer = await c.post(
+                    f"{API}/maak-klantcontact",
+                    json={"klantcontact": {**KLANTCONTACT, "onderwerp": f"Vraag van {who}"}},
+                    headers={"Authorization": f"Token {token}", **retry},
+                )
+                assert answer.status_code == 201, answer.text
+                made.setdefault(who, set()).add(answer.json()["klantcontact"]["uuid"])
+            single = await c.post(
+                f"{API}/klantcontacten",
+                json={**KLANTCONTACT, "onderwerp": f"Los van {who}"},
+                headers={"Authorization": f"Token {token}"},
+            )
+            assert single.status_code == 201
+            read = await c.get(single.json()["url"], headers={"Authorization": f"Token {token}"})
+            assert read.json()["onderwerp"] == f"Los van {who}"
+    assert len(made["tests"]) == len(made["kcc"]) == 1 and made["tests"] != made["kcc"]
+    subjects = {
+        name: sorted(c.subject for c in source.crm._contacts.values() if c.subject.startswith(("Vraag van", "Los van")))
+        for name, source in (("crm", crm_source), ("zaken", zaken_source))
+    }
+    assert subjects == {"crm": ["Los van tests", "Vraag van tests"], "zaken": ["Los van kcc", "Vraag van kcc"]}

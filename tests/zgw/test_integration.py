@@ -131,6 +131,8 @@ def test_real_facade_process_with_crm_and_zgw(local_vng, tmp_path):
         {"name": "zgw", "kind": "zgw", "settings": zgw_settings(local_vng.base)},
     ]
     demo.pop("write_targets", None)  # this zgw source is read-only
+    for client in demo["clients"]:
+        client.pop("write_targets", None)
     env = {
         **DEMO_CLIENT_TOKENS,
         "FACADE_DEMO_TOKEN": "zgw-demo-token-0123456789",
