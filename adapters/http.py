@@ -40,6 +40,7 @@ from adapters.protocol import (
     SourceUnavailable,
 )
 from adapters.request_context import UpstreamExchange, upstream_headers, upstream_span, upstream_watcher
+from mapping.refusals import field_name, in_own_words
 
 log = logging.getLogger("adapters.http")
 # httpx logs every request URL, query string included, at INFO: a BSN filter would land in the log.
@@ -143,8 +144,8 @@ class UpstreamClient:
         """POST, PUT, PATCH or DELETE `path` with a JSON body; the decoded answer (None if empty).
 
         Never retried: the upstream may have written before the answer was lost. A 400 with a
-        Problem JSON body becomes `InvalidWrite` naming its fields (reasons cleared of quoted
-        values and long numbers: they may echo a BSN), and so does a 405 (the upstream does not
+        Problem JSON body becomes `InvalidWrite` naming its fields (in the façade's words: an
+        upstream's reason may echo a BSN), and so does a 405 (the upstream does not
         take this write); a 404 becomes `ObjectGone`.
         """
         if "://" in path or path.startswith("/"):
@@ -248,12 +249,9 @@ class NotFoundUpstream(SourceError):
     reason = "not-found"
 
 
-_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|«[^»]*»")
-_NUMBER = re.compile(r"[0-9]{5,}")
-
-
 def _invalid_params(answer: bytes) -> list[FieldProblem]:
-    """The `invalidParams` of a Problem JSON 400, with reasons that quote no value."""
+    """The `invalidParams` of a Problem JSON 400, in the façade's words (`mapping.refusals`): the
+    upstream's field names where they are shaped as field names, never its reasons."""
     try:
         body = orjson.loads(answer)
     except orjson.JSONDecodeError:
@@ -262,8 +260,8 @@ def _invalid_params(answer: bytes) -> list[FieldProblem]:
     problems = []
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-            reason = _NUMBER.sub("…", _QUOTED.sub("…", str(entry.get("reason", ""))))[:500]
-            problems.append(FieldProblem(entry["name"][:200], str(entry.get("code", "invalid"))[:60], reason))
+            code, reason = in_own_words(entry.get("code"))
+            problems.append(FieldProblem(field_name(entry["name"]) or "nonFieldErrors", code, reason))
     return problems
 
 

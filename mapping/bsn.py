@@ -10,7 +10,8 @@ purpose on the safe side (docs/decisions/0011-bsn-and-processing-log.md):
   `Burgerservicenummer`, full-width letters), or no kind is given for a natural person
   (`natuurlijk_persoon`, old `inp`, `INGESCHREVEN NATUURLIJK PERSOON`); or
 - the value could be a BSN (8 or 9 significant digits in any script, separators ignored) and
-  the kind does not name something else (`kvk_nummer`, `rsin`, `vestigingsnummer`, `uuid`, ...).
+  the kind does not name another number it can be (`kvk_nummer`, `rsin`, `vestigingsnummer`,
+  ...; a kind such as `uuid` or `email` names nothing a bare number can be).
 
 Pure functions, no I/O.
 """
@@ -37,22 +38,11 @@ _NATURAL_PERSON = frozenset(
     {"natuurlijkpersoon", "inp", "np", "ingeschrevennatuurlijkpersoon", "ingeschrevenpersoon", "persoon"}
 )
 _OTHER_KINDS = frozenset(
-    {
-        "kvknummer",
-        "kvk",
-        "rsin",
-        "vestigingsnummer",
-        "vtn",
-        "uuid",
-        "url",
-        "uri",
-        "email",
-        "emailadres",
-        "telefoonnummer",
-        "anummer",
-        "zaakidentificatie",
-    }
+    {"kvknummer", "kvk", "rsin", "vestigingsnummer", "vtn", "telefoonnummer", "anummer", "zaakidentificatie"}
 )
+"""Kinds of number that a BSN-shaped value can truly be. A kind whose values are never a bare
+number (`uuid`, `email`, `url`) protects nothing: nine digits under it are no UUID or e-mail
+address, but could be a BSN, as under any code a client or an upstream may choose."""
 _SEPARATORS = frozenset(" \t\r\n\u00a0.-_/")
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from mapping.refusals import in_own_words
+
 _CONTACTNAAM = "partijIdentificatie.contactnaam."
 _KLANT = {
     "klantnummer": "nummer",
@@ -72,18 +74,6 @@ FIELDS: dict[str, Mapping[str, str]] = {
 }
 """Per Klantinteracties collection written: upstream field -> the Klantinteracties field it holds."""
 
-CODES = {
-    "required": ("required", "vereist in deze bron"),
-    "null": ("required", "vereist in deze bron"),
-    "blank": ("blank", "mag in deze bron niet leeg zijn"),
-    "max_length": ("max_length", "te lang voor deze bron"),
-    "min_length": ("min_length", "te kort voor deze bron"),
-    "invalid_choice": ("invalid_choice", "geen geldige keuze in deze bron"),
-    "bad-url": ("does_not_exist", "bestaat niet in deze bron"),
-    "unique": ("unique", "bestaat al in deze bron"),
-}
-"""Upstream code -> (the code Open Klant uses for it, the façade's reason)."""
-_DEFAULT = ("invalid", "ongeldig volgens deze bron")
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
 
 
@@ -107,6 +97,6 @@ def invalid_params(collection: str, problems: Iterable[Mapping[str, object]]) ->
         field = ki_field(collection, name) if isinstance(name, str) else None
         if field is None:
             return None
-        code, reason = CODES.get(str(problem.get("code")), _DEFAULT)
+        code, reason = in_own_words(problem.get("code"))
         found.setdefault((field, code), reason)
     return [(field, code, reason) for (field, code), reason in found.items()] or None

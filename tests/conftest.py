@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -47,6 +48,24 @@ def app_over(adapters: Sequence[tuple[str, Adapter]], merge_partijen: bool = Tru
 
 def client_for(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=AUTH)
+
+
+@asynccontextmanager
+async def clients_with_tokens(app, tokens: Mapping[str, str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """One client per name, each sending its own token."""
+    opened = {name: client_for(app) for name in tokens}
+    for name, client in opened.items():
+        client.headers["Authorization"] = f"Token {tokens[name]}"
+    try:
+        yield opened
+    finally:
+        for client in opened.values():
+            await client.aclose()
+
+
+@pytest.fixture
+def processing_log_path(tmp_path):
+    return tmp_path / "verwerkingen.jsonl"
 
 
 @pytest.fixture

@@ -105,6 +105,7 @@ class WriteApi:
 
     async def update(self, request: Request, resource: ResourceDef, raw_uuid: str, partial: bool) -> Response:
         call = self._begin(request, [resource.name])
+        self._may_read(call, resource)
         raw = await _json_body(request)
         engine_request = self._engine_request(call)
         node, current = await self._stored(call, engine_request, resource, raw_uuid)
@@ -125,6 +126,7 @@ class WriteApi:
         call = self._begin(
             request, [resource.name], query={"cascade"} if resource.name == "onderwerpobjecten" else set()
         )
+        self._may_read(call, resource)
         if request.query_params.get("cascade", "false").lower() not in ("false", "0"):
             raise validation_error(
                 InvalidParam("cascade", "not_supported", "Verwijderen met cascade=true biedt deze façade niet aan.")
@@ -161,6 +163,13 @@ class WriteApi:
             observer=BsnObserver() if self.api.processing_log is not None else None,
         )
         return _Call(request, client, base_url, context)
+
+    @staticmethod
+    def _may_read(call: _Call, resource: ResourceDef) -> None:
+        """An update answers the object as stored, a delete says whether it exists: both read it,
+        so a write permission gives no more sight than the client's read permissions do."""
+        if not call.client.permissions.may_read(resource.name):
+            raise forbidden(f"Deze client mag '{resource.name}' niet lezen (wijzigen en verwijderen lezen het object).")
 
     def _engine_request(self, call: _Call) -> EngineRequest:
         return self.engine.request(True, call.context, self.api.conventions)

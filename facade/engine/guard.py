@@ -11,9 +11,9 @@
   as a key. A client's `Cache-Control: no-cache` skips reading the cache.
 - Every call and cache lookup is reported to the app's `SourceObserver` (metrics, traces).
 - **Writes** pass the deadline and the breaker, never the cache, and are never retried; a write
-  the application refuses (`InvalidWrite`, `ObjectGone`) is an answer, not a failure of the
-  source. After a write the engine forgets what the cache holds for the affected resources
-  (`invalidate`).
+  the application refuses (`InvalidWrite`, `ObjectGone`, any other 4xx: `SourceRejected`) is
+  an answer, not a failure of the source. After a write the engine forgets what the cache
+  holds for the affected resources (`invalidate`).
 
 The guard is not an adapter: every call takes the request's `CallContext` (its deadline, whether
 to skip the cache, where to note the sources asked) next to the adapter's own arguments, so what
@@ -38,6 +38,7 @@ from adapters.protocol import (
     ObjectGone,
     ResourceSupport,
     SourceError,
+    SourceRejected,
     SourceTimeout,
     SourceUnavailable,
     WriteValues,
@@ -87,6 +88,12 @@ class SourcePolicy:
     """Seconds an answer is fresh; 0 turns the cache off (coalescing stays)."""
     stale_if_error: float = 300.0
     """Seconds after expiry a cached answer may still be served when the source fails."""
+
+
+_REFUSALS: tuple[type, ...] = (InvalidWrite, ObjectGone)
+_WRITE_REFUSALS = (*_REFUSALS, SourceRejected)
+"""A write the application refuses (a 4xx: a conflict, a rule of its own) says nothing about its
+health: a client's refused writes never open the breaker that every client's reads depend on."""
 
 
 class BreakerOpen(SourceUnavailable):
@@ -244,15 +251,15 @@ class GuardedAdapter:
 
     async def create(self, context: CallContext, resource: str, values: WriteValues) -> KIObject:
         context.asked.add(self.name)
-        return await self._call(context, lambda: self.inner.create(resource, values))
+        return await self._call(context, lambda: self.inner.create(resource, values), _WRITE_REFUSALS)
 
     async def update(self, context: CallContext, resource: str, key: str, values: WriteValues) -> KIObject:
         context.asked.add(self.name)
-        return await self._call(context, lambda: self.inner.update(resource, key, values))
+        return await self._call(context, lambda: self.inner.update(resource, key, values), _WRITE_REFUSALS)
 
     async def delete(self, context: CallContext, resource: str, key: str) -> None:
         context.asked.add(self.name)
-        await self._call(context, lambda: self.inner.delete(resource, key))
+        await self._call(context, lambda: self.inner.delete(resource, key), _WRITE_REFUSALS)
 
     async def invalidate(self, resource: str | None = None) -> None:
         """Forget cached answers of one resource, or all of this source, in every instance (for writes)."""
@@ -302,11 +309,15 @@ class GuardedAdapter:
     def _served_stale(self, context: CallContext, age: float) -> None:
         context.stale[self.name] = max(age, context.stale.get(self.name, 0.0))
 
-    async def _call(self, context: CallContext, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _call(
+        self, context: CallContext, call: Callable[[], Awaitable[Any]], refusals: tuple[type, ...] = _REFUSALS
+    ) -> Any:
         with self.observer.call(self.name):
-            return await self._call_guarded(context, call)
+            return await self._call_guarded(context, call, refusals)
 
-    async def _call_guarded(self, context: CallContext, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _call_guarded(
+        self, context: CallContext, call: Callable[[], Awaitable[Any]], refusals: tuple[type, ...]
+    ) -> Any:
         if not self.breaker.admit():
             raise BreakerOpen(f"{self.name}: skipped while its circuit breaker is open")
         timeout = self.policy.timeout
@@ -319,7 +330,7 @@ class GuardedAdapter:
         except TimeoutError:
             self._failed("timeout")
             raise SourceTimeout(f"{self.name}: no answer within {timeout:.1f}s") from None
-        except (InvalidWrite, ObjectGone):
+        except refusals:
             self.breaker.succeeded()  # the application answered: a refusal is not a failure
             raise
         except SourceError as exc:

@@ -28,12 +28,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.diagnostics import describe as describe_error
 from adapters.protocol import (
     IncompleteWrite,
     InvalidWrite,
     Leftover,
     ObjectGone,
     SourceError,
+    SourceGarbage,
     SourceTimeout,
     SourceUnavailable,
     WriteOperation,
@@ -42,12 +44,14 @@ from adapters.writes import Compensation
 from facade.engine.core import Engine, Request
 from facade.engine.fetching import SourceFailed
 from facade.engine.graph import Item, MergedPartij, Node
+from facade.engine.guard import BreakerOpen
 from facade.engine.invalidation import affected_by
 from facade.engine.render import walk_refs
 from facade.engine.sources import Source, merge_key, merge_key_parts
 from facade.errors import InvalidParam, ProblemError, not_found, validation_error
 from mapping.contract import RESOURCES, WRITES
 from mapping.ki import KIObject, Partij, Ref
+from mapping.refusals import code_name, field_name
 
 log = logging.getLogger("facade.writes")
 
@@ -180,7 +184,7 @@ class Writer:
             raise await self._undone(steps, problem) from None
         finally:
             await self._forget(item.source, resource)
-        written.items[""] = self._accepted(item.source, resource, obj)
+        written.items[""] = self._accepted(item.source, resource, obj, key=item.obj.key)
         return written
 
     async def delete(self, request: Request, resource: str, node: Node, written: Written) -> Written:
@@ -440,17 +444,13 @@ class Writer:
             extra={"remaining": objects},
         )
 
-    def _accepted(self, source: Source, resource: str, obj: Any) -> Item:
-        """The object a source says it wrote, checked as any answer of a source."""
-        if not isinstance(obj, KIObject) or obj.resource != resource or not source.accepts(obj):
+    def _accepted(self, source: Source, resource: str, obj: Any, key: str | None = None) -> Item:
+        """The object a source says it wrote, checked as any answer of a source; for an update
+        (`key`), the object updated and no other."""
+        usable = isinstance(obj, KIObject) and obj.resource == resource and source.accepts(obj)
+        if not usable or (key is not None and obj.key != key):
             log.warning("source %s answered a write of %s with no usable object", source.name, resource)
-            raise ProblemError(
-                502,
-                "source_invalid_response",
-                "Een bronapplicatie gaf een ongeldig antwoord.",
-                f"De bron '{source.name}' gaf na het vastleggen geen bruikbaar object terug; "
-                "lees het object opnieuw om te zien of het is vastgelegd.",
-            )
+            raise _unusable_answer(source)
         return Item(source, obj)
 
     async def _forget(self, source: Source, resource: str) -> None:
@@ -635,11 +635,18 @@ def _deleting(request: Request, source: Source, resource: str, key: str) -> Call
 
 
 async def _write(source: Source, prefix: str, call: Awaitable[Any]) -> Any:
-    """Await one guarded write; what the source raises becomes the client's Problem."""
+    """Await one guarded write; what the source raises becomes the client's Problem, which says
+    exactly what is known: refused (nothing written), not sent (breaker open), or written or
+    perhaps written with an answer that is lost or unusable (read the object again)."""
     try:
         return await call
     except InvalidWrite as refused:
-        raise validation_error(*(InvalidParam(prefix + p.field, p.code, p.reason) for p in refused.problems)) from None
+        raise validation_error(
+            *(
+                InvalidParam(prefix + (field_name(p.field) or "nonFieldErrors"), code_name(p.code), p.reason)
+                for p in refused.problems
+            )
+        ) from None
     except ObjectGone:
         raise not_found() from None
     except IncompleteWrite as incomplete:
@@ -653,8 +660,20 @@ async def _write(source: Source, prefix: str, call: Awaitable[Any]) -> Any:
             f"De bron '{source.name}' antwoordde niet op tijd: onbekend is of de wijziging is vastgelegd. "
             "Lees het object opnieuw voordat u het nog eens probeert.",
         ) from None
-    except SourceUnavailable as failure:
-        raise SourceFailed(source, failure.reason).problem() from None
+    except BreakerOpen as failure:
+        problem = SourceFailed(source, failure.reason).problem()
+        problem.detail = f"De bron '{source.name}' is tijdelijk niet beschikbaar; er is niets vastgelegd."
+        raise problem from None
+    except SourceUnavailable as failure:  # a 5xx or a lost connection: the write may have been done
+        problem = SourceFailed(source, failure.reason).problem()
+        problem.detail = (
+            f"De bron '{source.name}' gaf een fout ({failure.reason}): onbekend is of de wijziging is "
+            "vastgelegd. Lees het object opnieuw voordat u het nog eens probeert."
+        )
+        raise problem from None
+    except SourceGarbage:  # the source took the write and answered something unusable
+        log.warning("source %s answered a write with no usable object", source.name)
+        raise _unusable_answer(source) from None
     except SourceError as failure:
         log.warning("source %s refused a write (%s)", source.name, failure.reason)
         raise ProblemError(
@@ -665,11 +684,21 @@ async def _write(source: Source, prefix: str, call: Awaitable[Any]) -> Any:
         ) from None
     except asyncio.CancelledError:
         raise
-    except Exception as exc:  # an adapter bug: never a 500 without a word
-        log.exception("source %s raised an unexpected error while writing", source.name)
+    except Exception as exc:  # an adapter bug: never a 500 without a word, never its text in the log
+        log.error("source %s raised an unexpected error while writing: %s", source.name, describe_error(exc))
         raise ProblemError(
             502, "source_refused", "Een bronapplicatie weigerde de wijziging.", f"De bron '{source.name}' faalde."
         ) from exc
+
+
+def _unusable_answer(source: Source) -> ProblemError:
+    return ProblemError(
+        502,
+        "source_invalid_response",
+        "Een bronapplicatie gaf een ongeldig antwoord.",
+        f"De bron '{source.name}' gaf na het vastleggen geen bruikbaar object terug; "
+        "lees het object opnieuw om te zien of het is vastgelegd.",
+    )
 
 
 class _IncompleteInSource(ProblemError):

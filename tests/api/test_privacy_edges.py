@@ -23,9 +23,8 @@ from adapters.protocol import Adapter, ListPage, ListQuery
 from facade.api.app import build_engine, create_app
 from facade.api.privacy import WITHHELD
 from mapping.ki import Partij
-from tests.conftest import PROCESSING_LOG_KEY, TOKEN, app_over, client_for, settings
-from tests.support.fault_server import serving
-from tests.support.hostile_upstream import API, HostileUpstream, identificator, klantcontact, persoon, register_source
+from tests.conftest import PROCESSING_LOG_KEY, TOKEN, app_over, client_for, clients_with_tokens, settings
+from tests.support.hostile_upstream import API, identificator, klantcontact, persoon, register_source, served
 
 HENK_BSN = "999993653"
 OTHER_BSN = "999990019"
@@ -53,6 +52,9 @@ BSN_IDENTIFICATORS = [
     identificator("", HENK_BSN, "natuurlijk_persoon"),
     identificator("", OTHER_BSN),
     identificator("nummer", HENK_BSN),
+    # a kind that no bare number can be shields nothing: nine digits there are no UUID or e-mail
+    identificator("uuid", HENK_BSN, "zaak", "open-zaak"),
+    identificator("email", OTHER_BSN, "mdw", "msei"),
 ]
 ZAAK_IDENTIFICATOR = identificator("uuid", ZAAK, "zaak", "open-zaak")
 
@@ -82,16 +84,13 @@ def register_records() -> dict[str, list]:
 
 @pytest.fixture
 def register():
-    upstream = HostileUpstream()
-    upstream.records = register_records()
-    with serving(upstream.app()) as base:
-        upstream.base = base
+    with served(register_records()) as upstream:
         yield upstream
 
 
 @pytest.fixture
-def log_path(tmp_path):
-    return tmp_path / "verwerkingen.jsonl"
+def log_path(processing_log_path):
+    return processing_log_path
 
 
 @pytest.fixture
@@ -107,13 +106,8 @@ async def clients(register, log_path, monkeypatch):
         ],
         processing_log={"sink": "file", "path": str(log_path), "key": SecretStr(PROCESSING_LOG_KEY)},
     )
-    app = create_app(config, build_engine(config))
-    opened = {name: client_for(app) for name in TOKENS}
-    for name, client in opened.items():
-        client.headers["Authorization"] = f"Token {TOKENS[name]}"
-    yield opened
-    for client in opened.values():
-        await client.aclose()
+    async with clients_with_tokens(create_app(config, build_engine(config)), TOKENS) as opened:
+        yield opened
 
 
 def records(log_path) -> list[dict]:
@@ -178,6 +172,14 @@ async def test_an_actor_inside_a_klantcontact_withholds_its_bsn(clients):
         ),
         ("bijlagen", {"bijlageidentificatorObjectId": HENK_BSN}),
         ("actoren", {"actoridentificatorCodeSoortObjectId": "Burgerservicenummer", "actoridentificatorObjectId": "1"}),
+        ("actoren", {"actoridentificatorCodeSoortObjectId": "email", "actoridentificatorObjectId": OTHER_BSN}),
+        (
+            "onderwerpobjecten",
+            {
+                "onderwerpobjectidentificatorCodeSoortObjectId": "uuid",
+                **{"onderwerpobjectidentificatorObjectId": HENK_BSN},
+            },
+        ),
         ("klantcontacten", {"onderwerpobject__onderwerpobjectidentificatorObjectId": HENK_BSN}),
         ("klantcontacten", {"wasOnderwerpobject__onderwerpobjectidentificatorObjectId": HENK_BSN}),
         ("partijen", {"partijIdentificator__codeSoortObjectId": "BSN", "partijIdentificator__objectId": HENK_BSN}),

@@ -9,7 +9,9 @@ objects: a test puts in what a broken upstream would. Misbehaviours a test switc
 - `gzip_bomb`: every list answers a small gzip body that unpacks to about this many bytes;
 - `raw`: every list answers these bytes as they are (JSON or not);
 - `count`: the `count` every list claims, whatever it holds;
-- `failing`: every list and detail answers this status (a register that is down).
+- `failing`: every list and detail answers this status (a register that is down);
+- `write_answer`: every POST, PUT, PATCH and DELETE answers this (status, body bytes) as it is,
+  after noting the request in `writes` (a register that lies about what it wrote).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from __future__ import annotations
 import json
 import zlib
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -89,6 +92,8 @@ class HostileUpstream:
         self.count: int | None = None
         self.failing: int | None = None
         self.raw: bytes | None = None
+        self.write_answer: tuple[int, bytes] = (405, b"")
+        self.writes: list[tuple[str, str]] = []
         self.requests: Counter[str] = Counter()
         self.base = ""
 
@@ -130,6 +135,11 @@ class HostileUpstream:
                 return Response(_dumps(record), media_type="application/json", headers=HEADERS)
         return JSONResponse({"detail": "Niet gevonden."}, status_code=404, headers=HEADERS)
 
+    async def write(self, request: Request) -> Response:
+        self.writes.append((request.method, request.url.path))
+        status, body = self.write_answer
+        return Response(body, status_code=status, media_type="application/json", headers=HEADERS)
+
     # --- misbehaviour ------------------------------------------------------------------------------
 
     def _huge(self, resource: str) -> Response:
@@ -166,9 +176,23 @@ class HostileUpstream:
                 Route(API, self.root),
                 Route(f"{API}/", self.root),
                 Route(f"{API}/{{resource}}", self.collection),
+                Route(f"{API}/{{resource}}", self.write, methods=["POST"]),
                 Route(f"{API}/{{resource}}/{{uuid}}", self.detail),
+                Route(f"{API}/{{resource}}/{{uuid}}", self.write, methods=["PUT", "PATCH", "DELETE"]),
             ]
         )
+
+
+@contextmanager
+def served(records: dict[str, list[Any]]) -> Iterator[HostileUpstream]:
+    """A register holding these records, on a free loopback port (`base` set)."""
+    from tests.support.fault_server import serving
+
+    upstream = HostileUpstream()
+    upstream.records = records
+    with serving(upstream.app()) as base:
+        upstream.base = base
+        yield upstream
 
 
 def _dumps(value: Any) -> bytes:
