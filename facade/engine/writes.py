@@ -49,6 +49,7 @@ from facade.engine.invalidation import affected_by
 from facade.engine.render import walk_refs
 from facade.engine.sources import Source, merge_key, merge_key_parts
 from facade.errors import InvalidParam, ProblemError, not_found, validation_error
+from mapping.bsn import bsns_of
 from mapping.contract import RESOURCES, WRITES
 from mapping.ki import KIObject, Partij, Ref
 from mapping.refusals import code_name, field_name
@@ -710,13 +711,8 @@ class _IncompleteInSource(ProblemError):
 
 
 def _bsns(node: Node) -> set[str]:
-    return {
-        ident.partijIdentificator.objectId
-        for item in _items(node)
-        if isinstance(item.obj, Partij)
-        for ident in item.obj.partijIdentificatoren
-        if ident.partijIdentificator.codeSoortObjectId == "bsn"
-    }
+    """Every BSN an object holds, in any identificator (a partij's, an actor's, an onderwerpobject's)."""
+    return {bsn for item in _items(node) for bsn in bsns_of(item.obj)}
 
 
 def _empty(value: Any) -> bool:

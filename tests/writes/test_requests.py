@@ -360,3 +360,37 @@ async def _writes_with_bsns(c, caplog, path) -> None:
         r"\d{3} [\d.]+ms client=\S+ request_id=\S+$"
     )
     assert access and all(shape.match(line) for line in access)  # no body value, no query, no raw path
+
+
+async def test_a_bsn_in_any_identificator_a_write_refers_to_is_logged_as_written(tmp_path, crm):
+    """Not only a partij's identificatoren: linking a klantcontact to an actor known by a BSN
+    (an actor's identificator may be of any kind) is a write that touches that BSN."""
+    path = tmp_path / "verwerkingen.jsonl"
+    processing_log = {"sink": "file", "path": path, "key": SecretStr(PROCESSING_LOG_KEY)}
+    pseudonym = ProcessingLog(PROCESSING_LOG_KEY.encode()).pseudonym
+    async with client_for(app_over([("crm", crm)], clients=clients(), processing_log=processing_log)) as c:
+        contact = (await c.post(f"{API}/klantcontacten", json=KLANTCONTACT)).json()
+        actor = await c.post(
+            f"{API}/actoren",
+            json={
+                "naam": "Henk als vertegenwoordiger",
+                "soortActor": "medewerker",
+                "indicatieActief": True,
+                "actoridentificator": {
+                    "codeObjecttype": "natuurlijk_persoon",
+                    "codeSoortObjectId": "bsn",
+                    "codeRegister": "brp",
+                    "objectId": HENK_BSN,
+                },
+            },
+        )
+        assert actor.status_code == 201, actor.text
+        path.write_text("")
+        linked = await c.post(
+            f"{API}/actorklantcontacten",
+            json={"actor": {"uuid": actor.json()["uuid"]}, "klantcontact": {"uuid": contact["uuid"]}},
+        )
+    assert linked.status_code == 201, linked.text
+    (record,) = map(json.loads, path.read_text().splitlines())
+    roles = {(s["id_hash"], s["role"]) for s in record["data_subjects"]}
+    assert (pseudonym(HENK_BSN), "written") in roles, roles
