@@ -1,0 +1,161 @@
+"""Figure 8: the façade in front of a Klantinteracties register of realistic size (issue 12).
+
+The register is this façade serving a generated CRM dataset (`merge_partijen: false`, as Open
+Klant: it does not merge), 20 ms per request, at two sizes; the façade under test has it as its
+only source (`kind: klantinteracties`, merging on, default settings except `cache_ttl: 0`, so
+that every request is answered by the register and not by the cache). For the five requests of
+issue 12's table: upstream requests per façade request, and p50 through the façade / p50 of the
+same request sent to the register directly.
+
+A request that takes more than `SLOW_SECONDS` is not put under wrk (a 38 s request would take
+many minutes per round): its p50 is the median of at most three single timed requests, its
+status is reported, and the façade is restarted before the next request if one of its sources
+is no longer `up` (a slow plan can open the source's breaker, which would turn the next rows
+into 503s).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.lab import API, AUTH, HENK_BSN, Figure, Lab, Meter, Mode, Server, get_json, ki_source, rounds, upstream_count
+
+SLOW_SECONDS = 1.0
+PROBE_TIMEOUT = 120.0
+"""Seconds one façade request may take in this figure before it is reported as `> PROBE_TIMEOUT`."""
+EXPAND = "hadBetrokkenen,gingOverOnderwerpobjecten"
+CONTACTS_PER_PARTIJ = 4
+"""Open Klant of issue 12: 500 partijen, 2,000 klantcontacten (and about 400 internetaken here)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    target: float
+    max_calls: int | None = None
+    """An upper bound on upstream requests per façade request, where the issue sets one."""
+
+
+PAGE = Case("partijen?page=1", 1.5)
+CASES = (
+    Case("partijen/{uuid}?expand=digitaleAdressen", 1.25),
+    Case("BSN lookup (KISS)", 1.25),
+    Case("internetaken?pageSize=2", 1.5, max_calls=2),
+    Case(f"klantcontacten?expand={EXPAND}", 1.5),
+    PAGE,
+)
+
+
+def register_dataset(folder: Path, partijen: int) -> Path:
+    from adapters.crm_stub import story
+    from adapters.crm_stub.generate import generate
+
+    generated = partijen - len(story.DEMO["customers"])
+    data = generate(customers=generated, contacts=CONTACTS_PER_PARTIJ * partijen, seed=12)
+    path = folder / f"register-{partijen}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _henk(base: str) -> str:
+    """Henk's partij UUID on this server (the register's own, or the façade's merged one)."""
+    query = f"partijIdentificator__codeSoortObjectId=bsn&partijIdentificator__objectId={HENK_BSN}"
+    (partij,) = get_json(f"{base}{API}/partijen?{query}")["results"]
+    return partij["uuid"]
+
+
+def _path(base: str, case: Case) -> str:
+    if case.name.startswith("partijen/"):
+        return f"{API}/partijen/{_henk(base)}?expand=digitaleAdressen"
+    if case.name.startswith("BSN lookup"):
+        return (
+            f"{API}/partijen?expand=digitaleAdressen&soortPartij=persoon"
+            f"&partijIdentificator__codeSoortObjectId=bsn&partijIdentificator__objectId={HENK_BSN}"
+        )
+    return f"{API}/{case.name}"
+
+
+def _timed(url: str) -> tuple[float, int | str]:
+    """Milliseconds and status of one request (`timeout` when it took over PROBE_TIMEOUT)."""
+    started = time.perf_counter()
+    try:
+        status: int | str = httpx.get(url, headers=AUTH, timeout=PROBE_TIMEOUT).status_code
+    except httpx.TimeoutException:
+        status = "timeout"
+    return (time.perf_counter() - started) * 1000, status
+
+
+def _healthy(facade: Server) -> bool:
+    sources = get_json(facade.base + "/readyz", {})["sources"]
+    return all(status == "up" for status in sources.values())
+
+
+def _measure(meter: Meter, runs: int, lab: Lab, upstream: Server, facade: Server, case: Case) -> dict:
+    if not _healthy(facade):
+        lab.restart(facade.name)  # an earlier row's slow plan left the source's breaker open or counting
+    direct_path, facade_path = _path(upstream.base, case), _path(facade.base, case)
+    before = upstream_count(upstream)
+    probe_ms, status = _timed(facade.base + facade_path)
+    time.sleep(0.5)  # let calls the façade left running reach the register's counter
+    calls = upstream_count(upstream) - before
+    meter.warm_up(upstream.base, [direct_path])
+    if status == 200 and probe_ms < SLOW_SECONDS * 1000:
+        meter.warm_up(facade.base, [facade_path])
+        measured = rounds(
+            runs, lambda: meter.p50(facade.base, facade_path), lambda: meter.p50(upstream.base, direct_path)
+        )
+    else:
+        samples = [probe_ms]
+        while status == 200 and len(samples) < 3 and sum(samples) < 30_000:
+            sample, status = _timed(facade.base + facade_path)
+            samples.append(sample)
+        facade_ms, direct_ms = statistics.median(samples), meter.p50(upstream.base, direct_path)
+        measured = {
+            "ratio": facade_ms / direct_ms,
+            "numerator": facade_ms,
+            "denominator": direct_ms,
+            "single_requests": [round(s) for s in samples],
+        }
+    measured["upstream_calls"] = calls
+    measured["status"] = status
+    return measured
+
+
+def register(meter: Meter, mode: Mode, lab: Lab, folder: Path, progress: Callable[[str], None]) -> list[Figure]:
+    figures = []
+    page_p50: dict[int, float] = {}
+    for size in mode.register_partijen:
+        progress(f"8. a Klantinteracties register of {size:,} partijen: generating, starting")
+        dataset = register_dataset(folder, size)
+        upstream = lab.ki_upstream(f"register{size}", dataset, merge_partijen=False)
+        facade = lab.facade(f"over{size}", [ki_source("register", upstream, 0)])
+        lab.start([upstream.name])
+        lab.start([facade.name])
+        try:
+            for case in CASES:
+                progress(f"8. register of {size:,} partijen: {case.name}")
+                measured = _measure(meter, mode.runs, lab, upstream, facade, case)
+                holds = measured["status"] == 200 and measured["ratio"] <= case.target
+                target = f"<= {case.target}"
+                if case.max_calls is not None:
+                    holds = holds and measured["upstream_calls"] <= case.max_calls
+                    target += f", <= {case.max_calls} calls"
+                name = f"register {size:,}: {case.name} (façade p50 / direct p50)"
+                figures.append(Figure(8, name, measured["ratio"], target, holds, measured))
+                if case is PAGE:
+                    page_p50[size] = measured["numerator"] if measured["status"] == 200 else float("inf")
+        finally:
+            lab.stop([upstream.name, facade.name])
+    small, big = mode.register_partijen
+    ratio = page_p50[big] / page_p50[small]
+    detail = {"numerator": page_p50[big], "denominator": page_p50[small]}
+    name = f"register: {PAGE.name} façade p50 {big:,} / {small:,} partijen"
+    figures.append(Figure(8, name, ratio, "<= 1.5", ratio <= 1.5, detail))
+    return figures

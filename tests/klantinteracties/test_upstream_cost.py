@@ -1,0 +1,96 @@
+"""Cost follows the page, not the source (issue 12): upstream requests per façade request.
+
+A Klantinteracties register (this façade serving a generated CRM dataset, not merging, as Open
+Klant) counts every request it gets; the façade under test runs as production does (`serve`,
+default settings, merging on) with the register as its only source. The five requests of issue
+12's table must cost the same number of upstream requests whether the register holds a few
+dozen partijen or ten times as many, and no more than the page needs. Each request is sent with
+`Cache-Control: no-cache`: the façade's answer cache would otherwise hide the plan's cost.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from adapters.crm_stub import story
+from adapters.crm_stub.generate import generate
+from facade.contract.resources import API_PREFIX
+from tests.conftest import AUTH, TOKEN
+from tests.support.server import running_facade, running_register
+
+SIZES = (60, 600)
+HENK_BSN = story.HENK_BSN
+KISS_LOOKUP = (
+    "partijen?expand=digitaleAdressen&soortPartij=persoon"
+    f"&partijIdentificator__codeSoortObjectId=bsn&partijIdentificator__objectId={HENK_BSN}"
+)
+EXPECTED = {
+    "partijen?page=1": 1,
+    "internetaken?pageSize=2": 1,
+    "klantcontacten?expand=hadBetrokkenen,gingOverOnderwerpobjecten": 1,
+    "partijen/{henk}?expand=digitaleAdressen": 1,
+    KISS_LOOKUP: 1,
+}
+ENV = {"COST_IDENTITY": "identity-secret-of-the-cost-test-0123", "COST_TOKEN": TOKEN}
+
+
+def _clients() -> list[dict]:
+    return [{"name": "tests", "token": {"env": "COST_TOKEN"}, "permissions": {"bsn": True}}]
+
+
+@pytest.fixture(scope="module", params=SIZES, ids=[f"{size}-partijen" for size in SIZES])
+def counted(request, tmp_path_factory) -> dict[str, tuple[int, list[str]]]:
+    """Per request of issue 12's table: (upstream requests, their targets), at one register size."""
+    size = request.param
+    folder = tmp_path_factory.mktemp(f"register-{size}")
+    dataset = folder / "crm.json"
+    generated = size - len(story.DEMO["customers"])
+    dataset.write_text(json.dumps(generate(customers=generated, contacts=4 * size, seed=12)))
+    register_config = {
+        "identity_secret": {"env": "COST_IDENTITY"},
+        "clients": _clients(),
+        "processing_log": {"sink": "file", "path": str(folder / "register.jsonl"), "key": {"env": "COST_IDENTITY"}},
+        "merge_partijen": False,
+        "sources": [{"name": "crm", "kind": "crm_stub", "settings": {"dataset": str(dataset)}, "cache_ttl": 0}],
+    }
+    with running_register(register_config, ENV, folder) as register:
+        facade_config = {
+            "identity_secret": {"env": "COST_IDENTITY"},
+            "clients": _clients(),
+            "processing_log": {"sink": "file", "path": str(folder / "facade.jsonl"), "key": {"env": "COST_IDENTITY"}},
+            "sources": [
+                {
+                    "name": "register",
+                    "kind": "klantinteracties",
+                    "settings": {"base_url": register + API_PREFIX, "token": {"env": "COST_TOKEN"}},
+                }
+            ],
+        }
+        with running_facade(facade_config, ENV, folder) as facade:
+            yield _count(register, facade)
+
+
+def _count(register: str, facade: str) -> dict[str, tuple[int, list[str]]]:
+    headers = {**AUTH, "Cache-Control": "no-cache"}
+    with httpx.Client(base_url=facade + API_PREFIX, headers=headers, timeout=120) as client:
+        (henk,) = client.get(KISS_LOOKUP).json()["results"]
+        assert henk["partijIdentificatoren"], "the story's Henk, found by his BSN"
+        found = {}
+        for name in EXPECTED:
+            before = httpx.get(register + "/_bench/requests").json()["requests"]
+            response = client.get(name.replace("{henk}", henk["uuid"]))
+            assert response.status_code == 200, (name, response.text)
+            assert "Facade-Incomplete" not in response.headers, name
+            log = httpx.get(register + "/_bench/requests").json()
+            made = log["requests"] - before
+            found[name] = (made, log["recent"][-made:] if made else [])
+    return found
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_each_request_costs_what_its_page_needs(counted, name):
+    made, targets = counted[name]
+    assert made == EXPECTED[name], f"{name}: {made} upstream requests: {targets[:10]}"
