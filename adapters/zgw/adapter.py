@@ -249,8 +249,13 @@ class ZgwAdapter(Adapter):
 
     # --- klanten ---------------------------------------------------------------------------------
 
-    async def _partijen(self, klanten: Sequence[Record]) -> list[KIObject]:
-        links = await self.reads.klantcontactmomenten_of_klanten(klanten)
+    async def _partijen(
+        self, klanten: Sequence[Record], links: Mapping[str, list[Record]] | None = None
+    ) -> list[KIObject]:
+        """Partijen of these klanten, with their betrokkenen (the klanten's klantcontactmomenten,
+        read here unless given)."""
+        if links is None:
+            links = await self.reads.klantcontactmomenten_of_klanten(klanten)
         built = []
         for klant in klanten:
             key = m.record_uuid(klant)
@@ -426,20 +431,25 @@ class ZgwAdapter(Adapter):
         """Unfiltered (or by kanaal): contactmomenten page by page, merged newest first with the
         Zaken API's klantcontacten (few: that API deprecated them), which are read whole."""
         api = self.apis.get("contactmomenten")
-        kcs = [("kc", kc) for kc in await self.reads.zaak_klantcontacten()]
+        params = {"kanaal": kanaal} if kanaal is not None else {}
+        ordered = api is not None and api.accepts("contactmomenten", "ordering")
+        if ordered:
+            params = {**params, "ordering": "-registratiedatum", **self.reads.cm_params()}
+            offset, limit = 0, q.offset + q.limit
+        else:
+            offset, limit = q.offset, q.limit
+        # one round: the Zaken API's klantcontacten and the page of contactmomenten
+        zaak_klantcontacten, (found, count) = await asyncio.gather(
+            self.reads.zaak_klantcontacten(),
+            api.window("contactmomenten", params, offset, limit) if api is not None else _nothing(),
+        )
+        kcs = [("kc", kc) for kc in zaak_klantcontacten]
         if kanaal is not None:
             kcs = [e for e in kcs if m.clip(m.text(e[1], "kanaal"), 50) == kanaal]
-        cms: list[Entry] = []
-        count = 0
-        params = {"kanaal": kanaal} if kanaal is not None else {}
-        if api is not None and api.accepts("contactmomenten", "ordering"):
-            params = {**params, "ordering": "-registratiedatum", **self.reads.cm_params()}
-            found, count = await api.window("contactmomenten", params, 0, q.offset + q.limit)
-            entries = _newest_first([("cm", cm) for cm in found] + kcs)[q.offset : q.offset + q.limit]
+        cms: list[Entry] = [("cm", cm) for cm in found]
+        if ordered:
+            entries = _newest_first(cms + kcs)[q.offset : q.offset + q.limit]
         else:  # no upstream order: contactmomenten first, then the zaak klantcontacten
-            if api is not None:
-                found, count = await api.window("contactmomenten", params, q.offset, q.limit)
-                cms = [("cm", cm) for cm in found]
             rest = max(0, q.offset - count)
             entries = cms + kcs[rest : rest + q.limit - len(cms)]
         records, related = await self._klantcontacten(entries, q.expand)
@@ -494,9 +504,12 @@ class ZgwAdapter(Adapter):
         initiator) and klanten (for the names) unless given; optionally the partijen too."""
         known = dict(cms or {})
         missing = {k for r in kcms if (k := m.uuid_of(r.get("contactmoment"))) and k not in known}
-        klant_keys = {k for r in kcms if (k := m.uuid_of(r.get("klant")))}
-        more, klanten = await asyncio.gather(
-            self.reads.contactmomenten_by_keys(missing), self.reads.klanten_by_keys(klant_keys)
+        klant_urls = {k: url for r in kcms if (k := m.uuid_of(url := r.get("klant"))) and isinstance(url, str)}
+        # one round: the contactmomenten, the klanten and (for partijen) the klanten's own links
+        more, klanten, links = await asyncio.gather(
+            self.reads.contactmomenten_by_keys(missing),
+            self.reads.klanten_by_keys(set(klant_urls)),
+            self.reads.klantcontactmomenten_of(klant_urls if with_partijen else {}),
         )
         known |= more
         built: list[KIObject] = []
@@ -507,7 +520,7 @@ class ZgwAdapter(Adapter):
             if b := _build("betrokkenen", key, lambda r=kcm, c=cm, k=klant: m.betrokkene(r, c, k)):
                 built.append(b)
         if with_partijen:
-            built += await self._partijen(list(klanten.values()))
+            built += await self._partijen(list(klanten.values()), links)
         return built
 
     async def _list_betrokkenen(self, q: ListQuery) -> ListPage:
@@ -674,6 +687,10 @@ class ZgwAdapter(Adapter):
         else:
             cms = await self.apis["contactmomenten"].all("contactmomenten")
         return _slice(self._actor_objects(q.resource, cms), q)
+
+
+async def _nothing() -> tuple[list[Record], int]:
+    return [], 0
 
 
 def _auth(api: ApiSettings):

@@ -96,10 +96,17 @@ class Reads:
 
     async def klantcontactmomenten_of_klanten(self, klanten: Sequence[Record]) -> dict[str, list[Record]]:
         """Per klant UUID: its klantcontactmomenten (one list call per klant)."""
-        result: dict[str, list[Record]] = {key: [] for k in klanten if (key := m.record_uuid(k))}
+        urls = {key: k.get("url") for k in klanten if (key := m.record_uuid(k))}
+        return await self.klantcontactmomenten_of({key: url for key, url in urls.items() if isinstance(url, str)})
+
+    async def klantcontactmomenten_of(self, urls: Mapping[str, str]) -> dict[str, list[Record]]:
+        """Per klant UUID: its klantcontactmomenten, by the klant's URL (one list call per klant).
+
+        Needs only the URL, which a klantcontactmoment already holds: the links of a klant can
+        be read in the same round as the klant itself."""
+        result: dict[str, list[Record]] = {key: [] for key in urls}
         if self.contactmomenten is None or not result:
             return result
-        urls = {key: k.get("url") for k in klanten if (key := m.record_uuid(k)) and isinstance(k.get("url"), str)}
         answers = await asyncio.gather(
             *(self.contactmomenten.all("klantcontactmomenten", {"klant": url}) for url in urls.values())
         )
@@ -175,14 +182,14 @@ class Reads:
         if not cms:
             return []
         keyed = [(key, cm) for cm in cms if (key := m.record_uuid(cm))]
-        kcms, ocms = await self._links(keyed)
-        zcms: dict[str, list[Record]] = defaultdict(list)
+        zcm_reads = []
         if self.zaken is not None:
-            answers = await asyncio.gather(
-                *(self.zaken.all("zaakcontactmomenten", {"contactmoment": cm["url"]}) for _, cm in keyed)
-            )
-            for (key, _), answer in zip(keyed, answers, strict=True):
-                zcms[key] = [z for z in answer if m.uuid_of(z.get("contactmoment")) == key]
+            zcm_reads = [self.zaken.all("zaakcontactmomenten", {"contactmoment": cm["url"]}) for _, cm in keyed]
+        # one round: the Contactmomenten API's links and the Zaken API's mirrors at the same time
+        (kcms, ocms), *answers = await asyncio.gather(self._links(keyed), *zcm_reads)
+        zcms: dict[str, list[Record]] = defaultdict(list)
+        for (key, _), answer in zip(keyed, answers, strict=False):
+            zcms[key] = [z for z in answer if m.uuid_of(z.get("contactmoment")) == key]
         s = self.settings
         return [
             m.Contactmoment(
