@@ -17,7 +17,7 @@ import pytest
 
 from adapters.crm_stub import story
 from adapters.crm_stub.generate import generate
-from facade.contract.resources import API_PREFIX
+from mapping.contract import API_PREFIX
 from tests.conftest import AUTH, TOKEN
 from tests.support.server import running_facade, running_register
 
@@ -27,12 +27,13 @@ KISS_LOOKUP = (
     "partijen?expand=digitaleAdressen&soortPartij=persoon"
     f"&partijIdentificator__codeSoortObjectId=bsn&partijIdentificator__objectId={HENK_BSN}"
 )
-EXPECTED = {
-    "partijen?page=1": 1,
-    "internetaken?pageSize=2": 1,
-    "klantcontacten?expand=hadBetrokkenen,gingOverOnderwerpobjecten": 1,
-    "partijen/{henk}?expand=digitaleAdressen": 1,
-    KISS_LOOKUP: 1,
+REQUESTS = {
+    # name: (path, upstream requests it may cost)
+    "partijen?page=1": ("partijen?page=1", 1),
+    "internetaken?pageSize=2": ("internetaken?pageSize=2", 1),
+    "klantcontacten?expand": ("klantcontacten?expand=hadBetrokkenen,gingOverOnderwerpobjecten", 1),
+    "partij-detail?expand": ("partijen/{henk}?expand=digitaleAdressen", 1),
+    "BSN lookup (KISS)": (KISS_LOOKUP, 1),
 }
 ENV = {"COST_IDENTITY": "identity-secret-of-the-cost-test-0123", "COST_TOKEN": TOKEN}
 
@@ -79,9 +80,9 @@ def _count(register: str, facade: str) -> dict[str, tuple[int, list[str]]]:
         (henk,) = client.get(KISS_LOOKUP).json()["results"]
         assert henk["partijIdentificatoren"], "the story's Henk, found by his BSN"
         found = {}
-        for name in EXPECTED:
+        for name, (path, _) in REQUESTS.items():
             before = httpx.get(register + "/_bench/requests").json()["requests"]
-            response = client.get(name.replace("{henk}", henk["uuid"]))
+            response = client.get(path.replace("{henk}", henk["uuid"]))
             assert response.status_code == 200, (name, response.text)
             assert "Facade-Incomplete" not in response.headers, name
             log = httpx.get(register + "/_bench/requests").json()
@@ -90,7 +91,7 @@ def _count(register: str, facade: str) -> dict[str, tuple[int, list[str]]]:
     return found
 
 
-@pytest.mark.parametrize("name", list(EXPECTED))
+@pytest.mark.parametrize("name", list(REQUESTS))
 def test_each_request_costs_what_its_page_needs(counted, name):
     made, targets = counted[name]
-    assert made == EXPECTED[name], f"{name}: {made} upstream requests: {targets[:10]}"
+    assert made == REQUESTS[name][1], f"{name}: {made} upstream requests: {targets[:10]}"
