@@ -39,7 +39,13 @@ from adapters.protocol import (
     SourceTimeout,
     SourceUnavailable,
 )
-from adapters.request_context import UpstreamExchange, upstream_headers, upstream_span, upstream_watcher
+from adapters.request_context import (
+    UpstreamExchange,
+    upstream_headers,
+    upstream_meter,
+    upstream_span,
+    upstream_watcher,
+)
 from mapping.refusals import field_name, in_own_words
 
 log = logging.getLogger("adapters.http")
@@ -111,7 +117,10 @@ class UpstreamClient:
         """GET `path` (relative to the base URL) and return the decoded JSON body."""
         if "://" in path or path.startswith("/"):
             raise ValueError("upstream paths are relative to the configured base URL")
+        meter = upstream_meter.get()
         for attempt in range(self.settings.retries + 1):
+            if meter is not None:
+                meter.before_request()  # may refuse: the API request's budget is spent
             span = upstream_span.get()
             with span(self.source, self._api) if span is not None else nullcontext(_no_recorder) as record:
                 request_headers = {**upstream_headers(), **(headers or {})}  # request id, trace context
@@ -134,6 +143,8 @@ class UpstreamClient:
                     raise SourceUnavailable(f"{self.source}: {type(exc).__name__}") from exc
                 self._tell_watcher(response.status_code, response.headers.get("api-version"), started)
                 record(response.status_code)
+                if meter is not None:
+                    meter.answered()
             if response.status_code in _RETRYABLE_STATUS and attempt < self.settings.retries:
                 await self._back_off(attempt)
                 continue

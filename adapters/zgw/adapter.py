@@ -39,6 +39,7 @@ from adapters.api import (
     WriteSupport,
     WriteValues,
     build_or_skip,
+    concurrently,
 )
 from adapters.zgw import settings as zgw_settings
 from adapters.zgw.jwt import ZgwJwt, bearer
@@ -238,11 +239,9 @@ class ZgwAdapter(Adapter):
         await self.writes.delete(resource, key)
 
     async def find_partijen(self, identificatoren: Collection[tuple[str, str]]) -> Sequence[Partij] | None:
-        answers = await asyncio.gather(
-            *(
-                self.reads.klanten_by_identificator({"codeSoortObjectId": soort, "objectId": value})
-                for soort, value in set(identificatoren)
-            )
+        answers = await concurrently(
+            self.reads.klanten_by_identificator({"codeSoortObjectId": soort, "objectId": value})
+            for soort, value in set(identificatoren)
         )
         klanten = list(_by_uuid(k for answer in answers for k in answer).values())
         return await self._partijen(klanten)  # type: ignore[return-value]
@@ -382,7 +381,7 @@ class ZgwAdapter(Adapter):
             cms = _by_uuid(await self.reads.contactmomenten_of_klanten(parties, kanaal))
         kcs: list[Record] = []
         if zaken is not None:
-            answers = await asyncio.gather(*(self._about_zaak(zaak) for zaak in sorted(zaken)))
+            answers = await concurrently(self._about_zaak(zaak) for zaak in sorted(zaken))
             about = {k for keys, _ in answers for k in keys}
             kcs = [kc for _, found in answers for kc in found]
             if parties is not None:
@@ -396,8 +395,8 @@ class ZgwAdapter(Adapter):
     async def _about_zaak(self, zaak: str) -> tuple[set[str], list[Record]]:
         """The keys of the contactmomenten about a zaak, and its Zaken API klantcontacten."""
         zaak_url = self.reads.zaak_url(zaak)
-        about, kcs = await asyncio.gather(
-            self.reads.contactmoment_keys_about_zaak(zaak_url), self.reads.zaak_klantcontacten(zaak_url)
+        about, kcs = await concurrently(
+            [self.reads.contactmoment_keys_about_zaak(zaak_url), self.reads.zaak_klantcontacten(zaak_url)]
         )
         return about, [kc for kc in kcs if m.uuid_of(kc.get("zaak")) == zaak]
 
@@ -439,9 +438,11 @@ class ZgwAdapter(Adapter):
         else:
             offset, limit = q.offset, q.limit
         # one round: the Zaken API's klantcontacten and the page of contactmomenten
-        zaak_klantcontacten, (found, count) = await asyncio.gather(
-            self.reads.zaak_klantcontacten(),
-            api.window("contactmomenten", params, offset, limit) if api is not None else _nothing(),
+        zaak_klantcontacten, (found, count) = await concurrently(
+            [
+                self.reads.zaak_klantcontacten(),
+                api.window("contactmomenten", params, offset, limit) if api is not None else _nothing(),
+            ]
         )
         kcs = [("kc", kc) for kc in zaak_klantcontacten]
         if kanaal is not None:
@@ -488,8 +489,8 @@ class ZgwAdapter(Adapter):
     async def _klantcontacten_by_keys(self, keys: set[str]) -> list[KIObject]:
         plain = {k for k in keys if "#" not in k}
         zaak = {m.owner(k) for k in keys if m.suffix(k) == m.ZAAK}
-        cms, kcs = await asyncio.gather(
-            self.reads.contactmomenten_by_keys(plain), self.reads.zaak_klantcontacten_by_keys(zaak)
+        cms, kcs = await concurrently(
+            [self.reads.contactmomenten_by_keys(plain), self.reads.zaak_klantcontacten_by_keys(zaak)]
         )
         entries = [("cm", r) for r in cms.values()] + [("kc", r) for r in kcs.values()]
         records, _ = await self._klantcontacten(entries, frozenset())
@@ -506,10 +507,12 @@ class ZgwAdapter(Adapter):
         missing = {k for r in kcms if (k := m.uuid_of(r.get("contactmoment"))) and k not in known}
         klant_urls = {k: url for r in kcms if (k := m.uuid_of(url := r.get("klant"))) and isinstance(url, str)}
         # one round: the contactmomenten, the klanten and (for partijen) the klanten's own links
-        more, klanten, links = await asyncio.gather(
-            self.reads.contactmomenten_by_keys(missing),
-            self.reads.klanten_by_keys(set(klant_urls)),
-            self.reads.klantcontactmomenten_of(klant_urls if with_partijen else {}),
+        more, klanten, links = await concurrently(
+            [
+                self.reads.contactmomenten_by_keys(missing),
+                self.reads.klanten_by_keys(set(klant_urls)),
+                self.reads.klantcontactmomenten_of(klant_urls if with_partijen else {}),
+            ]
         )
         known |= more
         built: list[KIObject] = []
@@ -562,7 +565,7 @@ class ZgwAdapter(Adapter):
         elif zaken is None:
             found = await self._onderwerpobjecten_about(None)
         else:
-            answers = await asyncio.gather(*(self._onderwerpobjecten_about(zaak) for zaak in sorted(zaken)))
+            answers = await concurrently(self._onderwerpobjecten_about(zaak) for zaak in sorted(zaken))
             found = [o for answer in answers for o in answer]
         if zaken is not None:
             found = [o for o in found if isinstance(o, Onderwerpobject) and o.zaak and o.zaak.uuid in zaken]
@@ -571,8 +574,8 @@ class ZgwAdapter(Adapter):
     async def _onderwerpobjecten_of_klantcontacten(self, keys: Collection[str]) -> list[KIObject]:
         plain = {k for k in keys if "#" not in k}
         zaak = {m.owner(k) for k in keys if m.suffix(k) == m.ZAAK}
-        cms, kcs = await asyncio.gather(
-            self.reads.contactmomenten_by_keys(plain), self.reads.zaak_klantcontacten_by_keys(zaak)
+        cms, kcs = await concurrently(
+            [self.reads.contactmomenten_by_keys(plain), self.reads.zaak_klantcontacten_by_keys(zaak)]
         )
         entries = [("cm", r) for r in cms.values()] + [("kc", r) for r in kcs.values()]
         _, related = await self._klantcontacten(entries, frozenset())

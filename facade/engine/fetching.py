@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from adapters.diagnostics import describe as describe_error
 from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
+from facade.engine.budget import BudgetExhausted, gather
 from facade.engine.filtering import convention_part
 from facade.engine.graph import Item
 from facade.engine.guard import CallContext
@@ -30,7 +31,15 @@ class SourceFailed(Exception):
         self.reason = reason
 
     def problem(self) -> ProblemError:
-        """503 with Retry-After: the answer would be incomplete, so there is none (yet)."""
+        """503: the answer would be incomplete, so there is none (yet)."""
+        if self.reason == BudgetExhausted.reason:
+            return ProblemError(
+                503,
+                "request_budget",
+                "Het verzoek vraagt te veel van de bronnen.",
+                "Het antwoord zou meer verzoeken aan de bronapplicaties kosten dan een verzoek mag kosten; "
+                "een onvolledig antwoord wordt voor dit verzoek niet gegeven. Verfijn de vraag.",
+            )
         breaker = self.source.guard.breaker
         retry_after = breaker.retry_after() if breaker.opened_at is not None else 5
         return ProblemError(
@@ -111,24 +120,26 @@ class Plan:
         return _unique(items), total, position
 
     async def everything(self) -> list[Item]:
-        """All records matching the pushed filters, reading pages concurrently when the total is known."""
+        """All records matching the pushed filters: the first page, then the pages its total says
+        exist, a few at a time (created as they are read: a source claiming a huge total costs
+        what the request's budget allows, then fails it), then on until a short page."""
         first, total, position = await self._read(0, self.max_page)
         if position < self.max_page:
             return first
-        if total is None:
-            return _unique(first + await self._sequential_from(position))
-        semaphore = asyncio.Semaphore(_PAGE_CONCURRENCY)
+        pages: dict[int, tuple[list[Item], int]] = {0: (first, position)}
+        wanted = range(position, total or 0, self.max_page)
+        offsets = iter(wanted)
 
-        async def one(offset: int) -> tuple[list[Item], int]:
-            async with semaphore:
+        async def reader() -> None:
+            for offset in offsets:  # shared by the readers: each page is read once
                 items, _, end = await self._read(offset, self.max_page)
-                return items, end
+                pages[offset] = (items, end)
 
-        offsets = range(position, total, self.max_page)
-        pages = await asyncio.gather(*(one(offset) for offset in offsets))
-        items = first + [item for page, _ in pages for item in page]
-        last_start, last_end = (offsets[-1], pages[-1][1]) if pages else (0, position)
-        if last_end - last_start == self.max_page:  # the total was too low: read on until a short page
+        await gather(self.context.budget, (reader() for _ in range(min(_PAGE_CONCURRENCY, len(wanted)))))
+        items = [item for offset in sorted(pages) for item in pages[offset][0]]
+        last_start = max(pages)
+        last_end = pages[last_start][1]
+        if last_end - last_start == self.max_page:  # no total, or one too low: read on until a short page
             items += await self._sequential_from(last_end)
         return _unique(items)
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+from facade.engine.budget import Budget, gather
 from facade.engine.sources import Identities, Source, merge_key, merge_key_parts
 from mapping.ki import KIObject, Partij, Ref
 
@@ -46,6 +47,11 @@ class MergedPartij:
         return getattr(self.items[0].obj, field)
 
 
+def merged_partij(identities: Identities, key: str, items: Iterable[Item]) -> MergedPartij:
+    """The partij of these records (one identity), ordered by their sources' priority."""
+    return MergedPartij(identities.merged(key), key, tuple(sorted(items, key=lambda i: i.source.priority)))
+
+
 def _is_empty_value(value) -> bool:
     """An address or name group with only empty fields counts as absent when merging."""
     dump = getattr(value, "model_dump", None)
@@ -63,7 +69,8 @@ def _done(value):
     return future
 
 
-Finder = Callable[[Source, list[tuple[str, str]]], Awaitable[list[Partij]]]
+Finder = Callable[[Source, list[tuple[str, str]], frozenset[str]], Awaitable[list[Partij]]]
+"""(source, identificatoren, expand hint) -> the source's partijen with one of those identificatoren."""
 Fetcher = Callable[[Source, str, list[str]], Awaitable[dict]]
 FailureHandler = Callable[[Exception], None]
 """Called with a `SourceFailed`: raises it again (a strict request) or records it (a partial answer)."""
@@ -72,8 +79,11 @@ FailureHandler = Callable[[Exception], None]
 class Loader:
     """Request-scoped, batched, memoized access to objects by key and to merged partijen."""
 
-    def __init__(self, identities: Identities, find_partijen: Finder, fetch: Fetcher, on_failure: FailureHandler):
+    def __init__(
+        self, identities: Identities, find_partijen: Finder, fetch: Fetcher, on_failure: FailureHandler, budget: Budget
+    ):
         self.identities = identities
+        self.budget = budget
         self._find_partijen = find_partijen
         self._get_many = fetch
         self._on_failure = on_failure
@@ -90,7 +100,9 @@ class Loader:
                 self._objects[memo_key] = asyncio.get_running_loop().create_future()
                 batches[(source, resource)].append(key)
         if batches:
-            await asyncio.gather(*(self._fetch(source, resource, keys) for (source, resource), keys in batches.items()))
+            await gather(
+                self.budget, (self._fetch(source, resource, keys) for (source, resource), keys in batches.items())
+            )
         results = {}
         for source, resource, key in wanted:
             memo_key = (source.name, resource, key)
@@ -125,8 +137,16 @@ class Loader:
             if memo_key not in self._objects:
                 self._objects[memo_key] = _done(item)
 
-    async def merged(self, keys: Iterable[str]) -> dict[str, MergedPartij | None]:
-        """Merged partijen by merge key: every partij of every source with that identity."""
+    def adopt(self, merged: Iterable[MergedPartij]) -> None:
+        """Merged partijen the engine assembled itself (a lookup read every source for them)."""
+        for partij in merged:
+            if partij.merge_key not in self._merged:
+                self._merged[partij.merge_key] = _done(partij)
+
+    async def merged(self, keys: Iterable[str], expand: frozenset[str] = frozenset()) -> dict[str, MergedPartij | None]:
+        """Merged partijen by merge key: every partij of every source with that identity.
+
+        `expand` is passed to the sources as a hint: what the answer will expand of these partijen."""
         keys = list(dict.fromkeys(keys))
         todo = [key for key in keys if key not in self._merged]
         if todo:
@@ -134,7 +154,7 @@ class Loader:
             for key in todo:
                 self._merged[key] = loop.create_future()
             try:
-                assembled = await self._assemble(todo)
+                assembled = await self._assemble(todo, expand)
             except BaseException as exc:
                 for key in todo:
                     if not self._merged[key].done():
@@ -144,7 +164,7 @@ class Loader:
                 self._merged[key].set_result(assembled.get(key))
         return {key: await self._merged[key] for key in keys}
 
-    async def _assemble(self, keys: list[str]) -> dict[str, MergedPartij]:
+    async def _assemble(self, keys: list[str], expand: frozenset[str]) -> dict[str, MergedPartij]:
         wanted = []
         for key in keys:
             parts = merge_key_parts(key)
@@ -154,14 +174,14 @@ class Loader:
 
         async def find(source: Source) -> list[Partij]:
             try:
-                return await self._find_partijen(source, wanted)
+                return await self._find_partijen(source, wanted, expand)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self._on_failure(exc)  # raises for a strict request; else this source is missing
                 return []
 
-        answers = await asyncio.gather(*(find(source) for source in sources))
+        answers = await gather(self.budget, (find(source) for source in sources))
         grouped: dict[str, list[Item]] = defaultdict(list)
         for source, partijen in zip(sources, answers, strict=True):
             items = [Item(source, partij) for partij in partijen]
@@ -170,10 +190,7 @@ class Loader:
                 key = merge_key(item.obj)  # re-checked: a source may answer loosely
                 if key in keys:
                     grouped[key].append(item)
-        return {
-            key: MergedPartij(self.identities.merged(key), key, tuple(sorted(items, key=lambda i: i.source.priority)))
-            for key, items in grouped.items()
-        }
+        return {key: merged_partij(self.identities, key, items) for key, items in grouped.items()}
 
     async def resolve(self, refs: Iterable[tuple[Source, str, Ref]]) -> dict[tuple[str, str, str], Node | None]:
         """Load referenced objects; partijen that share a merge key come back merged."""
