@@ -29,6 +29,7 @@ from pydantic import (
 
 from adapters.settings import Secret, problems
 from facade.engine.budget import DEFAULT_TASKS, DEFAULT_UPSTREAM_REQUESTS
+from facade.engine.published import DEFAULT_TTL as DEFAULT_IDENTITY_TTL
 from mapping.contract import RESOURCES
 from mapping.conventions import FACTS, READY_MADE, SUBJECTS, Convention, Profile
 
@@ -275,6 +276,8 @@ class Settings(BaseModel):
     request_deadline: float = Field(default=30.0, gt=0, le=600)
     """Seconds a whole request may take; then its work is cancelled and it answers 503."""
     request_budget: RequestBudgetConfig = Field(default_factory=RequestBudgetConfig)
+    partij_identity_ttl: float = Field(default=DEFAULT_IDENTITY_TTL, ge=0, le=86_400)
+    """Seconds the UUID a partij is published under is remembered, for references to it; 0: never."""
     partial_answers: bool = True
     """False: no request ever gets a partial answer (a failing source is a 503 for everyone)."""
     clients: list[ClientConfig] = Field(min_length=1)

@@ -17,11 +17,12 @@ from facade.api.privacy import BsnObserver, ProcessingLog, bsns_in, refuse_bsn_s
 from facade.api.requests import BaseUrlPolicy, Client, ClientAuth, resolve_url_filters
 from facade.config import Settings
 from facade.engine.budget import Budget
-from facade.engine.core import Engine, target_of
+from facade.engine.core import Engine
 from facade.engine.expand import expand, expand_tree
 from facade.engine.fetching import SourceFailed
 from facade.engine.guard import CallContext
 from facade.engine.params import ParsedQuery, parse_query, parse_uuid
+from facade.engine.paths import target_of
 from facade.engine.render import Renderer
 from facade.errors import ProblemError, not_found
 from mapping.contract import API_PREFIX, RESOURCES, ResourceDef

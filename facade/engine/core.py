@@ -25,30 +25,16 @@ from facade.engine.graph import Item, Loader, MergedPartij, Node
 from facade.engine.guard import CallContext
 from facade.engine.ordering import ListResult, Unmergeable, by_source, merged_by_time, single_source
 from facade.engine.params import Condition, ParsedQuery
-from facade.engine.paths import Walker, relation_target
+from facade.engine.paths import Walker, source_expand, target_of
 from facade.engine.sources import Identities, Source, merge_key
 from facade.errors import not_found
-from mapping.contract import RESOURCES, ResourceDef
+from mapping.contract import ResourceDef
 from mapping.conventions import WELL_KNOWN, Conventions
 from mapping.ki import Partij
 
 REVERSE_CHUNK = 10
 """Keys per query when the engine asks a source for the objects that refer to a set of objects."""
 _IDENTIFICATOR_PARTS = ("partijIdentificator__codeSoortObjectId", "partijIdentificator__objectId")
-
-
-def target_of(resource: str, definition_path: tuple[str, ...]) -> str:
-    """The resource an identity (`is`) filter's value names, by walking the path's relations."""
-    current, subpath = resource, ()
-    for hop in definition_path:
-        if hop.startswith("~"):
-            current, subpath = hop[1:].partition(":")[0], ()
-            continue
-        subpath = (*subpath, hop)
-        target = relation_target(current, subpath)
-        if target:
-            current, subpath = target, ()
-    return current
 
 
 class Request:
@@ -244,7 +230,7 @@ class Engine:
         """One page, planned by how many sources serve it and what order they keep (ADR 14)."""
         resource = query.resource.name
         conditions = list(query.conditions)
-        expand = source_expand(resource, query.expand, self.identities.merge_partijen)
+        expand = query.expand
         merging = resource == "partijen" and self.identities.merge_partijen
         if merging and (lookup := partijen.lookup_of(conditions)) is not None:
             return await partijen.looked_up(request, query, conditions, lookup, expand)
@@ -279,29 +265,19 @@ class Engine:
             if any(not k for k in keys.values()):
                 continue  # the object named by a uuid/url filter cannot be in this source
             plans.append(
-                make_plan(source, resource, conditions, keys, request.context, expand, request.loader.remember)
+                make_plan(
+                    source,
+                    resource,
+                    conditions,
+                    keys,
+                    request.context,
+                    expand,
+                    request.loader.remember,
+                    source_expand(resource, expand, self.identities.merge_partijen) - expand,
+                    self.identities.published,
+                )
             )
         return plans
-
-
-def source_expand(resource: str, expand: frozenset[str], merge_partijen: bool) -> frozenset[str]:
-    """The expand hint for sources: the client's `expand`, plus, when partijen are merged, the
-    partijen that the expanded objects refer to (`hadBetrokkenen` -> `hadBetrokkenen.wasPartij`).
-
-    Publishing a reference to a mergeable partij needs that partij's identificators; a source
-    that sends the partijen along (a Klantinteracties upstream does) saves one read per partij.
-    Only values the contract allows for the resource are added; the answer is the same either way.
-    """
-    if not merge_partijen or not expand:
-        return expand
-    allowed = RESOURCES[resource].expand
-    extra = {
-        f"{path}.{relation}"
-        for path in expand
-        for relation, target in RESOURCES[target_of(resource, tuple(path.split(".")))].relations.items()
-        if target == "partijen"
-    }
-    return expand | {path for path in extra if path in allowed}
 
 
 def is_identity_lookup(query: ParsedQuery) -> bool:

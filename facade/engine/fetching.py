@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from adapters.diagnostics import describe as describe_error
-from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
+from adapters.protocol import FilterValue, ListPage, ListQuery, Pushdown, SourceError, SourceUnavailable
 from facade.engine.budget import BudgetExhausted, gather
 from facade.engine.filtering import convention_part
 from facade.engine.graph import Item
 from facade.engine.guard import CallContext
 from facade.engine.params import Condition
+from facade.engine.published import PublishedPartijen
+from facade.engine.render import walk_refs
 from facade.engine.sources import Source
 from facade.errors import ProblemError
+from mapping.ki import Partij
 
 log = logging.getLogger("facade.engine")
 
@@ -84,6 +88,10 @@ class Plan:
     remember: Callable[[list[Item]], None] | None = None
     """Where objects the source returned along with its records go (the request's loader), at
     once: re-checking filters and expanding then need not fetch them again."""
+    identify: frozenset[str] = frozenset()
+    """`expand` values that bring the partijen the expanded objects refer to: asked for only
+    when a page refers to partijen whose published UUID the façade does not know (ADR 13)."""
+    published: PublishedPartijen | None = None
 
     async def window(self, offset: int, limit: int) -> tuple[list[Item], int | None]:
         """Records [offset, offset+limit) in the source's order (less those that do not map),
@@ -100,6 +108,9 @@ class Plan:
             want = min(end - position, self.max_page)
             query = ListQuery(self.resource, self.pushed, position, want, self.expand)
             page = await call_source(self.source, self.source.guard.list(self.context, query))
+            if self.identify and self._refers_to_unknown_partijen(page):
+                query = dataclasses.replace(query, expand=self.expand | self.identify)
+                page = await call_source(self.source, self.source.guard.list(self.context, query))
             if page.related and self.remember is not None:
                 self.remember([Item(self.source, r) for r in page.related if self.source.accepts(r)])
             total = page.total if page.total is not None else total
@@ -118,6 +129,18 @@ class Plan:
             if read < want:
                 break
         return _unique(items), total, position
+
+    def _refers_to_unknown_partijen(self, page: ListPage) -> bool:
+        """Do the objects that came along refer to a partij not among them, whose published UUID
+        the façade does not know? Then the page is asked again with those partijen expanded."""
+        if self.published is None:
+            return False
+        along = {obj.key for obj in page.related if isinstance(obj, Partij)}
+        return any(
+            target == "partijen" and ref.key not in along and self.published.get(self.source.name, ref.key) is None
+            for obj in page.related
+            for _, target, ref in walk_refs(self.source, obj.resource, (), obj)
+        )
 
     async def everything(self) -> list[Item]:
         """All records matching the pushed filters: the first page, then the pages its total says
@@ -180,6 +203,8 @@ def make_plan(
     context: CallContext,
     expand: frozenset[str] = frozenset(),
     remember: Callable[[list[Item]], None] | None = None,
+    identify: frozenset[str] = frozenset(),
+    published: PublishedPartijen | None = None,
 ) -> Plan:
     """Which conditions this source applies itself; `identity_keys` holds the keys per `is` condition."""
     support = source.support(resource)
@@ -206,4 +231,4 @@ def make_plan(
         else:
             pushed[name] = condition.value  # type: ignore[assignment]
         exact = exact and how is Pushdown.EXACT
-    return Plan(source, resource, pushed, exact, support.max_page, context, expand, remember)
+    return Plan(source, resource, pushed, exact, support.max_page, context, expand, remember, identify, published)

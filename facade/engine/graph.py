@@ -124,18 +124,33 @@ class Loader:
                     self._objects[(source.name, resource, key)] = _done(None)
                 return
             raise
+        loaded = []
         for key in keys:
             obj = found.get(key)
             # trust no source: an object answered under another key or resource is not it
             valid = obj is not None and obj.key == key and obj.resource == resource and source.accepts(obj)
             self._objects[(source.name, resource, key)].set_result(Item(source, obj) if valid else None)
+            if valid:
+                loaded.append(Item(source, obj))  # type: ignore[arg-type]
+        self._note(loaded)
 
     def remember(self, items: Iterable[Item]) -> None:
         """Objects that arrived through a list query need no second fetch."""
+        items = list(items)
         for item in items:
             memo_key = (item.source.name, item.obj.resource, item.obj.key)
             if memo_key not in self._objects:
                 self._objects[memo_key] = _done(item)
+        self._note(items)
+
+    def _note(self, items: list[Item]) -> None:
+        """Partijen just read: the UUIDs they are published under, for references to them later."""
+        if self.identities.merge_partijen:
+            self.identities.published.note(
+                (item.source.name, item.obj.key, self.identities.object_uuid(item.source, item.obj))
+                for item in items
+                if isinstance(item.obj, Partij)
+            )
 
     def adopt(self, merged: Iterable[MergedPartij]) -> None:
         """Merged partijen the engine assembled itself (a lookup read every source for them)."""
@@ -214,16 +229,19 @@ class Loader:
         return self.identities.object_uuid(node.source, node.obj)
 
     async def ref_uuids(self, refs: Iterable[tuple[Source, str, Ref]]) -> dict[tuple[str, str, str], str | None]:
-        """Published UUIDs of references; a reference to a mergeable partij needs its identificators."""
+        """Published UUIDs of references. A reference to a partij needs its identificators (it may
+        be published merged): known from a partij read lately, else the partij is read."""
         refs = list(refs)
         result: dict[tuple[str, str, str], str | None] = {}
         to_load = []
         for source, resource, ref in refs:
             memo_key = (source.name, resource, ref.key)
-            if resource == "partijen" and self.identities.merge_partijen:
-                to_load.append((source, resource, ref.key))
-            else:
+            if resource != "partijen" or not self.identities.merge_partijen:
                 result[memo_key] = self.identities.of(source, resource, ref.key)
+            elif (known := self.identities.published.get(source.name, ref.key)) is not None:
+                result[memo_key] = known
+            else:
+                to_load.append((source, resource, ref.key))
         if to_load:
             loaded = await self.load(to_load)
             for memo_key, item in loaded.items():

@@ -25,6 +25,7 @@ from facade.engine.fetching import Plan, SourceFailed, make_plan
 from facade.engine.graph import Item, MergedPartij, Node, merged_partij
 from facade.engine.ordering import ListResult, each_source, page_in_source_order, page_of
 from facade.engine.params import Condition, ParsedQuery
+from facade.engine.paths import source_expand
 from facade.engine.sources import Source, merge_key, merge_key_parts
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ async def looked_up(
 ) -> ListResult:
     """Every partij with this identificator, merged, checked, counted exactly."""
     sources = [source for source in request.engine.sources if source.support("partijen")]
-    plans = [make_plan(s, "partijen", lookup, {}, request.context, expand, request.loader.remember) for s in sources]
+    hint = source_expand("partijen", expand, request.identities.merge_partijen)  # one call either way
+    plans = [make_plan(s, "partijen", lookup, {}, request.context, hint, request.loader.remember) for s in sources]
     answers = await each_source(request, plans, lambda plan: plan.everything())
     records = [item for _, items in answers for item in items]
     request.loader.remember(records)

@@ -1,0 +1,38 @@
+"""Under which UUID each partij is published, remembered for a while (ADR 13).
+
+A reference to a partij is published under the partij's own UUID, or under its merged UUID when
+it shares a BSN, KvK number or vestigingsnummer with others (ADR 6): which of the two depends on
+the partij's identificators, so publishing a reference needs the partij itself. The façade notes
+the published UUID of every partij it reads, per (source, upstream key), in a bounded memory
+with a time to live: a page that refers to partijen read shortly before costs nothing more. What
+is kept is the UUID, which reveals no BSN; keys are the source's own keys (never a BSN, ADR 2).
+
+A partij that gains or loses an identificator is published under its new UUID everywhere at
+once, and in references after at most `partij_identity_ttl` seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cachetools import TTLCache
+
+DEFAULT_TTL = 300.0
+SIZE = 100_000
+"""Partijen remembered at most (about 15 MB)."""
+
+
+class PublishedPartijen:
+    def __init__(self, ttl: float = DEFAULT_TTL, size: int = SIZE):
+        self._uuids: TTLCache[tuple[str, str], str] | None = TTLCache(maxsize=size, ttl=ttl) if ttl > 0 else None
+
+    def note(self, published: Iterable[tuple[str, str, str | None]]) -> None:
+        """(source name, partij key, the UUID it is published under) of partijen just read."""
+        if self._uuids is None:
+            return
+        for source, key, uuid in published:
+            if uuid is not None:
+                self._uuids[(source, key)] = uuid
+
+    def get(self, source: str, key: str) -> str | None:
+        return None if self._uuids is None else self._uuids.get((source, key))
