@@ -4,8 +4,9 @@ The register is this façade serving a generated CRM dataset (`merge_partijen: f
 Klant: it does not merge), 20 ms per request, at two sizes; the façade under test has it as its
 only source (`kind: klantinteracties`, merging on, default settings except `cache_ttl: 0`, so
 that every request is answered by the register and not by the cache). For the five requests of
-issue 12's table: upstream requests per façade request, and p50 through the façade / p50 of the
-same request sent to the register directly.
+issue 12's table: upstream requests per façade request (the first time, and again: a page that
+refers to partijen the façade has not read yet costs one request more the first time, ADR 13),
+and p50 through the façade / p50 of the same request sent to the register directly.
 
 A request that takes more than `SLOW_SECONDS` is not put under wrk (a 38 s request would take
 many minutes per round): its p50 is the median of at most three single timed requests, its
@@ -119,7 +120,12 @@ def _measure(meter: Meter, runs: int, lab: Lab, upstream: Server, facade: Server
     direct_path, facade_path = _path(upstream.base, case), _path(facade.base, case)
     before = upstream_count(upstream)
     probe_ms, status = _timed(facade.base + facade_path)
-    calls = _settled_count(upstream) - before
+    first_calls = _settled_count(upstream) - before
+    calls = first_calls
+    if status == 200 and probe_ms < SLOW_SECONDS * 1000:  # once more: what every later request costs
+        before = upstream_count(upstream)
+        probe_ms, status = _timed(facade.base + facade_path)
+        calls = _settled_count(upstream) - before
     meter.warm_up(upstream.base, [direct_path])
     if status == 200 and probe_ms < SLOW_SECONDS * 1000:
         meter.warm_up(facade.base, [facade_path])
@@ -139,6 +145,7 @@ def _measure(meter: Meter, runs: int, lab: Lab, upstream: Server, facade: Server
             "single_requests": [round(s) for s in samples],
         }
     measured["upstream_calls"] = calls
+    measured["first_request_calls"] = first_calls
     measured["status"] = status
     return measured
 

@@ -304,6 +304,8 @@ def table(report: dict[str, Any]) -> str:
             measured = ""
         if "upstream_calls" in d:
             measured += f"; {d['upstream_calls']} upstream calls"
+            if d.get("first_request_calls", d["upstream_calls"]) != d["upstream_calls"]:
+                measured += f" (first request: {d['first_request_calls']})"
         if d.get("status", 200) != 200:
             measured += f"; answered {d['status']}"
         holds = {True: "yes", False: "NO", None: "-"}[f["holds"]]
