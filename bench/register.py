@@ -5,7 +5,7 @@ Klant: it does not merge), 20 ms per request, at two sizes; the façade under te
 only source (`kind: klantinteracties`, merging on, default settings except `cache_ttl: 0`, so
 that every request is answered by the register and not by the cache). For the five requests of
 issue 12's table: upstream requests per façade request (the first time, and again: a page that
-refers to partijen the façade has not read yet costs one request more the first time, ADR 13),
+refers to partijen the façade has not read yet costs one request more the first time, ADR 14),
 and p50 through the façade / p50 of the same request sent to the register directly.
 
 A request that takes more than `SLOW_SECONDS` is not put under wrk (a 38 s request would take

@@ -169,7 +169,7 @@ class SourceConfig(BaseModel):
 
 
 class RequestBudgetConfig(BaseModel):
-    """What one API request may cost the sources (docs/decisions/0013-cost-follows-the-page.md)."""
+    """What one API request may cost the sources (docs/decisions/0014-cost-follows-the-page.md)."""
 
     model_config = ConfigDict(extra="forbid")
     upstream_requests: int = Field(default=DEFAULT_UPSTREAM_REQUESTS, ge=1, le=100_000)

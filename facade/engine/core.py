@@ -4,7 +4,7 @@
           -> verify every filter -> merge in the resource's order -> page
 
 What a request costs the sources follows the page it asks for, not what the sources hold
-(docs/decisions/0013-cost-follows-the-page.md): `ordering.py` pages across sources,
+(docs/decisions/0014-cost-follows-the-page.md): `ordering.py` pages across sources,
 `partijen.py` merges partijen, and every call is paid from the request's budget (`budget.py`).
 The HTTP layer hands in a `ParsedQuery` and gets engine nodes back; rendering and expand work
 on those nodes. Adapters never see paging across sources, other sources or façade UUIDs.

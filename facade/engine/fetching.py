@@ -90,7 +90,7 @@ class Plan:
     once: re-checking filters and expanding then need not fetch them again."""
     identify: frozenset[str] = frozenset()
     """`expand` values that bring the partijen the expanded objects refer to: asked for only
-    when a page refers to partijen whose published UUID the façade does not know (ADR 13)."""
+    when a page refers to partijen whose published UUID the façade does not know (ADR 14)."""
     published: PublishedPartijen | None = None
 
     async def window(self, offset: int, limit: int) -> tuple[list[Item], int | None]:

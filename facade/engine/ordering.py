@@ -1,4 +1,4 @@
-"""One page of a list across sources, each source asked only for what the page needs (ADR 13).
+"""One page of a list across sources, each source asked only for what the page needs (ADR 14).
 
 Three ways to page, chosen per request by `core.Engine`:
 

@@ -1,4 +1,4 @@
-"""Partijen merged across sources, at a cost bounded by the page (ADR 6, ADR 13).
+"""Partijen merged across sources, at a cost bounded by the page (ADR 6, ADR 14).
 
 - **A lookup** (`partijIdentificator__objectId`, with or without its kind): every source is
   asked once for that identificator, with the answer's `expand`; the partijen found are merged

@@ -1,4 +1,4 @@
-"""Under which UUID each partij is published, remembered for a while (ADR 13).
+"""Under which UUID each partij is published, remembered for a while (ADR 14).
 
 A reference to a partij is published under the partij's own UUID, or under its merged UUID when
 it shares a BSN, KvK number or vestigingsnummer with others (ADR 6): which of the two depends on

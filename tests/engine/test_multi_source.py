@@ -239,7 +239,7 @@ async def test_upstream_calls_for_page_five_of_three_sources(third_dataset, reco
 
 async def test_a_list_of_partijen_over_two_sources_shows_each_person_once():
     """Each source pages its own partijen; a person in both is shown once, merged, at the
-    higher-priority source; `count` counts the records of both (an upper bound, ADR 13)."""
+    higher-priority source; `count` counts the records of both (an upper bound, ADR 14)."""
     sources = [("crm", crm()), ("sociaal", crm(SECOND))]
     singles = []
     for name, adapter in sources:

@@ -9,7 +9,7 @@ dozen partijen or ten times as many, and no more than the page needs. Each reque
 
 The five are sent twice. The first time, the klantcontacten page refers to partijen the façade
 has not read yet: to publish those references under their (merged) UUIDs it asks the page again
-with `hadBetrokkenen.wasPartij` expanded (ADR 13). The second time it knows them: one request.
+with `hadBetrokkenen.wasPartij` expanded (ADR 14). The second time it knows them: one request.
 """
 
 from __future__ import annotations
