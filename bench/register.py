@@ -183,9 +183,20 @@ def register(meter: Meter, mode: Mode, lab: Lab, folder: Path, progress: Callabl
         finally:
             lab.stop([upstream.name, facade.name])
     small, big = (pages[size] for size in mode.register_partijen)
-    ratio = big["numerator"] / small["numerator"]
+    low, high = (f"{size:,}" for size in mode.register_partijen)
     answered = small["status"] == big["status"] == 200
-    detail = {"numerator": big["numerator"], "denominator": small["numerator"]}
-    name = f"register: {PAGE.name} façade p50 {mode.register_partijen[1]:,} / {mode.register_partijen[0]:,} partijen"
-    figures.append(Figure(8, name, ratio, "<= 1.5", answered and ratio <= 1.5, detail))
+    # the façade's own cost: its p50 over the register's, at the two sizes (the register, a stand-in
+    # CRM scanning its own data in process, gets slower with its size; Open Klant's database does too)
+    overhead = (big["numerator"] / big["denominator"]) / (small["numerator"] / small["denominator"])
+    detail = {"numerator": big["ratio"], "denominator": small["ratio"], "ratios_of": "façade p50 / direct p50"}
+    name = f"register: {PAGE.name} (façade p50 / direct p50) at {high} / at {low} partijen"
+    figures.append(Figure(8, name, overhead, "<= 1.5", answered and overhead <= 1.5, detail))
+    raw = big["numerator"] / small["numerator"]
+    detail = {
+        "numerator": big["numerator"],
+        "denominator": small["numerator"],
+        "direct_p50_ratio": round(big["denominator"] / small["denominator"], 2),
+    }
+    name = f"register: {PAGE.name} façade p50 at {high} / at {low} partijen"
+    figures.append(Figure(8, name, raw, "report", None, detail))
     return figures

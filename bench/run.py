@@ -293,7 +293,9 @@ def table(report: dict[str, Any]) -> str:
     rows = [("#", "figure", "value", "target", "holds", "measured (median)")]
     for f in report["figures"]:
         d = f["detail"]
-        if "numerator" in d and "paths" not in d:
+        if "ratios_of" in d:
+            measured = f"{d['numerator']:.2f} / {d['denominator']:.2f} ({d['ratios_of']})"
+        elif "numerator" in d and "paths" not in d:
             unit = "rps" if "rps" in f["name"] else "ms"
             measured = f"{d['numerator']:.1f} / {d['denominator']:.1f} {unit}"
         elif "paths" in d:
@@ -308,6 +310,8 @@ def table(report: dict[str, Any]) -> str:
                 measured += f" (first request: {d['first_request_calls']})"
         if d.get("status", 200) != 200:
             measured += f"; answered {d['status']}"
+        if "direct_p50_ratio" in d:
+            measured += f" (the register's own p50: {d['direct_p50_ratio']:.2f}x)"
         holds = {True: "yes", False: "NO", None: "-"}[f["holds"]]
         value = f"{f['value']:.0f}" if isinstance(f["value"], int) else f"{f['value']:.2f}"
         rows.append((str(f["number"]), f["name"], value, f["target"], holds, measured))

@@ -43,6 +43,7 @@ def test_quick_mode_runs_end_to_end_and_prints_the_table(tmp_path):
     assert "| # | figure" in done.stdout and "ZGW chain" in done.stdout
     register = [f for f in figures if f["number"] == 8 and "upstream_calls" in f["detail"]]
     assert len(register) == 10, "five requests at two register sizes"
+    assert len([f for f in figures if f["number"] == 8]) == 12, "and two rows comparing the sizes"
     assert all(f["detail"]["upstream_calls"] >= 1 for f in register)
 
 
