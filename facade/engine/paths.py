@@ -9,6 +9,7 @@ the filter re-check (is this klantcontact's betrokkene's partij the one with thi
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,10 @@ def node_pos(node: Node) -> Pos:
     return Pos(node.source, node.obj.resource, (), node.obj)
 
 
+@functools.cache
 def relation_target(resource: str, subpath: tuple[str, ...]) -> str | None:
+    """The resource a reference at `subpath` of a `resource` object points at (the contract's
+    tables: cached, rendering asks it for every reference)."""
     dotted = ".".join(subpath)
     definition = RESOURCES.get(resource)
     if definition and dotted in definition.relations:
