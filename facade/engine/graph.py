@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from facade.engine.budget import Budget, gather
+from facade.engine.published import fingerprint
 from facade.engine.sources import Identities, Source, merge_key, merge_key_parts
 from mapping.ki import KIObject, Partij, Ref
 
@@ -89,6 +90,7 @@ class Loader:
         self._on_failure = on_failure
         self._objects: dict[tuple[str, str, str], asyncio.Future[Item | None]] = {}
         self._merged: dict[str, asyncio.Future[MergedPartij | None]] = {}
+        self._noted: set[tuple[str, str]] = set()
 
     async def load(self, wanted: Iterable[tuple[Source, str, str]]) -> dict[tuple[str, str, str], Item | None]:
         """Objects by (source, resource, key); missing ones map to None."""
@@ -144,13 +146,21 @@ class Loader:
         self._note(items)
 
     def _note(self, items: list[Item]) -> None:
-        """Partijen just read: the UUIDs they are published under, for references to them later."""
-        if self.identities.merge_partijen:
-            self.identities.published.note(
-                (item.source.name, item.obj.key, self.identities.object_uuid(item.source, item.obj))
-                for item in items
-                if isinstance(item.obj, Partij)
-            )
+        """Partijen just read: the UUIDs they are published under, for references to them later
+        (once per request; encoded again only when the partij's identity changed)."""
+        if not self.identities.merge_partijen:
+            return
+        published = self.identities.published
+        fresh = []
+        for item in items:
+            seen = (item.source.name, item.obj.key)
+            if not isinstance(item.obj, Partij) or seen in self._noted:
+                continue
+            self._noted.add(seen)
+            identity = fingerprint(merge_key(item.obj))
+            if not published.knows(*seen, identity):
+                fresh.append((*seen, identity, self.identities.object_uuid(item.source, item.obj)))
+        published.note(fresh)
 
     def adopt(self, merged: Iterable[MergedPartij]) -> None:
         """Merged partijen the engine assembled itself (a lookup read every source for them)."""
