@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from facade.engine import partijen
 from facade.engine.budget import gather
@@ -200,6 +200,16 @@ class Engine:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+
+    async def by_earlier_uuid(self, request: Request, loaded: Iterable[Item | None], expected: str) -> Node | None:
+        """A partij among these, by the UUID it had before it got a BSN, KvK number or
+        vestigingsnummer (its source's UUID), as the merged partij it is published as now."""
+        for item in loaded:
+            if item is None or (key := self._merged_since(item)) is None:
+                continue
+            if self.identities.of(item.source, item.obj.resource, item.obj.key) == expected:
+                return (await request.loader.merged([key]))[key] or item
+        return None
 
     def _merged_since(self, item: Item) -> str | None:
         """The merge identity of a partij found by its source's UUID that is published merged: it
