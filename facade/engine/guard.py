@@ -99,6 +99,11 @@ class CallContext:
     answers: dict[tuple[str, bytes], asyncio.Future[Any]] = field(default_factory=dict)
     """This request's calls by (source, fingerprint): an identical call is made once per request."""
 
+    def forget(self, source: str) -> None:
+        """A write changed this source: what this request read from it before is no longer its answer."""
+        for mine in [mine for mine in self.answers if mine[0] == source]:
+            del self.answers[mine]
+
 
 @dataclass(frozen=True)
 class SourcePolicy:
@@ -273,15 +278,24 @@ class GuardedAdapter:
 
     async def create(self, context: CallContext, resource: str, values: WriteValues) -> KIObject:
         context.asked.add(self.name)
-        return await self._call(context, lambda: self.inner.create(resource, values), write=True)
+        try:
+            return await self._call(context, lambda: self.inner.create(resource, values), write=True)
+        finally:
+            context.forget(self.name)
 
     async def update(self, context: CallContext, resource: str, key: str, values: WriteValues) -> KIObject:
         context.asked.add(self.name)
-        return await self._call(context, lambda: self.inner.update(resource, key, values), write=True)
+        try:
+            return await self._call(context, lambda: self.inner.update(resource, key, values), write=True)
+        finally:
+            context.forget(self.name)
 
     async def delete(self, context: CallContext, resource: str, key: str) -> None:
         context.asked.add(self.name)
-        await self._call(context, lambda: self.inner.delete(resource, key), write=True)
+        try:
+            await self._call(context, lambda: self.inner.delete(resource, key), write=True)
+        finally:
+            context.forget(self.name)
 
     async def invalidate(self, resource: str | None = None) -> None:
         """Forget cached answers of one resource, or all of this source, in every instance (for writes)."""
