@@ -21,7 +21,7 @@ An adapter package imports from here only (docs/adapters.md walks through one)::
 - identificator conventions and derived nummers (1.3): `conventions` (`facts_from`, what an upstream
   identificator in a client's codes says about an actor or zaak) and `nummers` (a `nummer` of
   at most 10 characters for a record whose application has none that fits, and back);
-- `concurrently` (1.4): run upstream reads at the same time; when one fails the others are
+- `concurrently` (1.5): run upstream reads at the same time; when one fails the others are
   cancelled, so no read outlives the call (use it instead of `asyncio.gather`).
 
 Nothing else of this package, and nothing of `facade`, is public: it may change without notice.
@@ -65,7 +65,7 @@ from mapping import conventions, ki, nummers
 from mapping.keys import KeyFormat, TextKey, UuidKey
 from mapping.ki import Unmappable
 
-ADAPTER_API_VERSION = "1.4"
+ADAPTER_API_VERSION = "1.5"
 """The version of this module's promises: a change that breaks adapters bumps the major."""
 
 __all__ = [
