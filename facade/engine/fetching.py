@@ -95,8 +95,11 @@ class Plan:
 
     async def window(self, offset: int, limit: int) -> tuple[list[Item], int | None]:
         """Records [offset, offset+limit) in the source's order (less those that do not map),
-        and its total if known."""
-        items, total, _ = await self._read(offset, limit)
+        and its total if known. A window that reaches the end of the source's answer knows the
+        total itself: what the source claims counts records left out here (no object, unusable)."""
+        items, total, position = await self._read(offset, limit)
+        if position < offset + limit:
+            total = offset + len(items)
         return items, total
 
     async def _read(self, offset: int, limit: int) -> tuple[list[Item], int | None, int]:
