@@ -20,7 +20,9 @@ An adapter package imports from here only (docs/adapters.md walks through one)::
   and `Compensation`, the undo log of a write that takes several upstream calls;
 - identificator conventions and derived nummers (1.3): `conventions` (`facts_from`, what an upstream
   identificator in a client's codes says about an actor or zaak) and `nummers` (a `nummer` of
-  at most 10 characters for a record whose application has none that fits, and back).
+  at most 10 characters for a record whose application has none that fits, and back);
+- `concurrently` (1.5): run upstream reads at the same time; when one fails the others are
+  cancelled, so no read outlives the call (use it instead of `asyncio.gather`).
 
 Nothing else of this package, and nothing of `facade`, is public: it may change without notice.
 
@@ -33,6 +35,7 @@ An adapter that works with 1.x keeps working with every later 1.y.
 
 from __future__ import annotations
 
+from adapters.concurrency import concurrently
 from adapters.filters import IDENTIFIER_PARTS, QueryFilters
 from adapters.http import DEFAULT_MAX_RESPONSE_BYTES, AuthHeaders, NotFoundUpstream, UpstreamClient, UpstreamSettings
 from adapters.protocol import (
@@ -62,7 +65,7 @@ from mapping import conventions, ki, nummers
 from mapping.keys import KeyFormat, TextKey, UuidKey
 from mapping.ki import Unmappable
 
-ADAPTER_API_VERSION = "1.4"
+ADAPTER_API_VERSION = "1.5"
 """The version of this module's promises: a change that breaks adapters bumps the major."""
 
 __all__ = [
@@ -103,6 +106,7 @@ __all__ = [
     "WriteSupport",
     "WriteValues",
     "build_or_skip",
+    "concurrently",
     "conventions",
     "ki",
     "nummers",

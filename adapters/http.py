@@ -39,7 +39,13 @@ from adapters.protocol import (
     SourceTimeout,
     SourceUnavailable,
 )
-from adapters.request_context import UpstreamExchange, upstream_headers, upstream_span, upstream_watcher
+from adapters.request_context import (
+    UpstreamExchange,
+    upstream_headers,
+    upstream_meter,
+    upstream_span,
+    upstream_watcher,
+)
 from mapping.refusals import field_name, in_own_words
 
 log = logging.getLogger("adapters.http")
@@ -104,6 +110,8 @@ class UpstreamClient:
         self.requests = 0
         """Requests sent, retries included (tests and benchmarks count them)."""
         self.retried = 0
+        self._finishing: set[asyncio.Future[tuple[httpx.Response, bytes | None]]] = set()
+        """Exchanges whose caller was cancelled, left to end on their own (`_exchange`)."""
 
     async def get_json(
         self, path: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
@@ -111,7 +119,10 @@ class UpstreamClient:
         """GET `path` (relative to the base URL) and return the decoded JSON body."""
         if "://" in path or path.startswith("/"):
             raise ValueError("upstream paths are relative to the configured base URL")
+        meter = upstream_meter.get()
         for attempt in range(self.settings.retries + 1):
+            if meter is not None:
+                meter.before_request()  # may refuse: the API request's budget is spent
             span = upstream_span.get()
             with span(self.source, self._api) if span is not None else nullcontext(_no_recorder) as record:
                 request_headers = {**upstream_headers(), **(headers or {})}  # request id, trace context
@@ -120,7 +131,7 @@ class UpstreamClient:
                 self.requests += 1
                 started = time.perf_counter()
                 try:
-                    response, body = await self._limited("GET", path, params=params, headers=request_headers)
+                    response, body = await self._exchange("GET", path, params=params, headers=request_headers)
                 except httpx.TimeoutException as exc:
                     self._tell_watcher(None, None, started)
                     record(None)
@@ -134,6 +145,8 @@ class UpstreamClient:
                     raise SourceUnavailable(f"{self.source}: {type(exc).__name__}") from exc
                 self._tell_watcher(response.status_code, response.headers.get("api-version"), started)
                 record(response.status_code)
+                if meter is not None:
+                    meter.answered()
             if response.status_code in _RETRYABLE_STATUS and attempt < self.settings.retries:
                 await self._back_off(attempt)
                 continue
@@ -159,7 +172,7 @@ class UpstreamClient:
             self.requests += 1
             started = time.perf_counter()
             try:
-                response, answer = await self._limited(method, path, content=content, headers=headers)
+                response, answer = await self._exchange(method, path, content=content, headers=headers)
             except httpx.TimeoutException as exc:
                 self._tell_watcher(None, None, started)
                 record(None)
@@ -205,6 +218,29 @@ class UpstreamClient:
                     return response, None
         return response, bytes(body)
 
+    async def _exchange(self, method: str, path: str, **options: Any) -> tuple[httpx.Response, bytes | None]:
+        """One HTTP exchange, run to its end also when the caller is cancelled.
+
+        httpcore can leave a connection whose exchange is cancelled at the wrong moment marked
+        active in its pool for good (encode/httpcore#1093; seen here whenever the engine stopped
+        a call it no longer needed): after `max_connections` of them every call to the source
+        waited for a connection until its timeout. So the caller gets its cancellation at once,
+        and the exchange ends on its own, within the client's timeout; `aclose` ends the rest.
+        """
+        exchange = asyncio.ensure_future(self._limited(method, path, **options))
+        try:
+            return await asyncio.shield(exchange)
+        except asyncio.CancelledError:
+            if not exchange.done():
+                self._finishing.add(exchange)
+                exchange.add_done_callback(self._finished)
+            raise
+
+    def _finished(self, exchange: asyncio.Future[tuple[httpx.Response, bytes | None]]) -> None:
+        self._finishing.discard(exchange)
+        if not exchange.cancelled():
+            exchange.exception()  # retrieved: nobody waits for it any more
+
     def _tell_watcher(self, status: int | None, api_version: str | None, started: float) -> None:
         if (watcher := upstream_watcher.get()) is not None:
             seconds = time.perf_counter() - started
@@ -236,6 +272,9 @@ class UpstreamClient:
             raise SourceGarbage(f"{self.source}: {_where(path, method)} answered no valid JSON") from exc
 
     async def aclose(self) -> None:
+        for exchange in list(self._finishing):
+            exchange.cancel()
+        await asyncio.gather(*self._finishing, return_exceptions=True)
         await self._client.aclose()
 
 

@@ -9,6 +9,10 @@
   uses it to report what each source answered, whatever the adapter kind).
 - `upstream_span`, set while a request is traced, opens a span around each upstream HTTP
   exchange (the façade's tracing provides it: adapters need no OpenTelemetry of their own).
+- `upstream_meter`, set by the façade's guard for each adapter call, is told before every
+  upstream HTTP request (it may refuse it: the API request's budget is spent) and when an
+  answer comes: how the façade bounds what one API request costs the applications behind it,
+  whatever the adapter does (docs/decisions/0014-cost-follows-the-page.md).
 """
 
 from __future__ import annotations
@@ -18,8 +22,20 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Protocol
 
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+
+
+class UpstreamMeter(Protocol):
+    def before_request(self) -> None:
+        """Called before a request (a retry too) is sent; raises a `SourceError` to refuse it."""
+
+    def answered(self) -> None:
+        """Called when the upstream answered (any status): the source is alive."""
+
+
+upstream_meter: ContextVar[UpstreamMeter | None] = ContextVar("upstream_meter", default=None)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.run import API, AUTH, Figure, Lab, Meter, Server, get_json, ki_source, rounds, upstream_count, uuids
+from bench.lab import API, AUTH, Figure, Lab, Meter, Server, get_json, ki_source, rounds, upstream_count, uuids
 from bench.services import Nginx, RedisServer, unavailable
 
 NUMBER = 9

@@ -12,278 +12,40 @@ bench/README.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
 import platform
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import httpx
-import jwt
-import yaml
-
-from bench.loadgen import LoadError, Result, load_generator
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
-API = "/klantinteracties/api/v1"
-HENK_BSN = "999993653"  # in the bundled demo dataset and in every generated one (the story)
-EXPAND = "hadBetrokkenen,gingOverOnderwerpobjecten"
-ENV = {
-    "BENCH_IDENTITY_SECRET": "bench-identity-secret-0123456789",
-    "BENCH_TOKEN": "bench-token-0123456789",
-    "BENCH_PLOG_KEY": "bench-processing-log-key-0123456789",
-    "BENCH_ZGW_SECRET": "bench-zgw-secret-0123456789-abcdef",
-    "FACADE_LOG_LEVEL": "INFO",  # production logging: the access log is written (to a file here)
-}
-AUTH = {"Authorization": f"Token {ENV['BENCH_TOKEN']}"}
-ZGW_CLIENT = "facade-bench"
-START_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True)
-class Mode:
-    runs: int
-    seconds: float
-    memory_counts: tuple[int, int]
-    scale_contacts: tuple[int, int]
-    quick: bool
-
-
-FULL = Mode(runs=5, seconds=3.0, memory_counts=(10_000, 100_000), scale_contacts=(1_000, 100_000), quick=False)
-QUICK = Mode(runs=1, seconds=0.5, memory_counts=(300, 1_200), scale_contacts=(200, 1_000), quick=True)
-
-
-@dataclass
-class Figure:
-    number: int
-    name: str
-    value: float
-    target: str
-    holds: bool | None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-# --- processes ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    name: str
-    command: list[str]
-    ready_path: str
-    port: int
-    log: Path
-    process: subprocess.Popen | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env={**os.environ, **ENV}, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def wait(self, deadline: float) -> None:
-        assert self.process is not None
-        while True:
-            try:
-                if httpx.get(self.base + self.ready_path, timeout=2).status_code < 500:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                tail = self.log.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"{self.name} did not start:\n{tail}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
-
-    def rss_mb(self) -> float:
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS")
-
-
-class Lab:
-    """The servers of one run, in a temporary folder (configurations, datasets, logs)."""
-
-    def __init__(self, folder: Path, latency: float):
-        self.folder = folder
-        self.latency = latency
-        self.servers: dict[str, Server] = {}
-
-    def _add(self, name: str, command: list[str], ready_path: str, port: int) -> Server:
-        server = Server(name, command, ready_path, port, self.folder / f"{name}.log")
-        self.servers[name] = server
-        return server
-
-    def write(self, name: str, data: Any) -> Path:
-        path = self.folder / name
-        path.write_text(yaml.safe_dump(data) if name.endswith(".yaml") else json.dumps(data))
-        return path
-
-    def base_config(self, name: str, sources: list[dict], **extra) -> dict:
-        return {
-            **extra,
-            "identity_secret": {"env": "BENCH_IDENTITY_SECRET"},
-            "clients": [{"name": "bench", "token": {"env": "BENCH_TOKEN"}, "permissions": {"bsn": True}}],
-            "processing_log": {
-                "sink": "file",
-                "path": str(self.folder / f"{name}.processing.jsonl"),
-                "key": {"env": "BENCH_PLOG_KEY"},
-            },
-            "sources": sources,
-        }
-
-    def ki_upstream(self, name: str, dataset: Path | None = None) -> Server:
-        """A Klantinteracties-type upstream: this façade over a CRM dataset, plus `latency` per request."""
-        settings = {"dataset": str(dataset)} if dataset else {}
-        config = self.base_config(name, [{"name": "crm", "kind": "crm_stub", "settings": settings, "cache_ttl": 0}])
-        path = self.write(f"{name}.yaml", config)
-        port = free_port()
-        command = [sys.executable, "-m", "bench.servers", "ki", "--config", str(path), "--port", str(port)]
-        return self._add(name, [*command, "--latency", str(self.latency)], "/healthz", port)
-
-    def zgw_upstream(self, name: str) -> Server:
-        port = free_port()
-        command = [sys.executable, "-m", "bench.servers", "zgw", "--port", str(port), "--client", ZGW_CLIENT]
-        return self._add(name, [*command, "--latency", str(self.latency)], "/_bench/requests", port)
-
-    def facade(self, name: str, sources: list[dict], workers: int = 1, **extra) -> Server:
-        """The façade as production runs it: `klantinteracties-facade serve` (uvicorn)."""
-        path = self.write(f"{name}.yaml", self.base_config(name, sources, **extra))
-        port = free_port()
-        command = [sys.executable, "-m", "facade.cli", "serve", "--config", str(path), "--port", str(port)]
-        return self._add(name, [*command, "--workers", str(workers)], "/healthz", port)
-
-    def start(self, names: list[str]) -> None:
-        for name in names:
-            self.servers[name].start()
-        deadline = time.monotonic() + START_TIMEOUT
-        for name in names:
-            self.servers[name].wait(deadline)
-
-    def stop(self) -> None:
-        for server in self.servers.values():
-            server.stop()
-
-
-def ki_source(name: str, upstream: Server, cache_ttl: float, **extra) -> dict:
-    settings = {"base_url": upstream.base + API, "token": {"env": "BENCH_TOKEN"}}
-    return {"name": name, "kind": "klantinteracties", "settings": settings, "cache_ttl": cache_ttl, **extra}
-
-
-def zgw_source(upstream: Server) -> dict:
-    api = {"client_id": ZGW_CLIENT, "secret": {"env": "BENCH_ZGW_SECRET"}}
-    settings = {
-        name: {"base_url": f"{upstream.base}/{name}/api/v1", **api} for name in ("klanten", "contactmomenten", "zaken")
-    }
-    return {"name": "zgw", "kind": "zgw", "settings": settings, "cache_ttl": 0}
-
-
-# --- measuring ---------------------------------------------------------------------------------
-
-
-class Meter:
-    def __init__(self, load, mode: Mode):
-        self.load = load
-        self.mode = mode
-
-    def _run(self, base: str, paths: list[str], headers: dict, connections: int, **kw) -> Result:
-        result = self.load.run(base, paths, headers, connections, **kw)
-        if result.errors or not result.requests:
-            raise LoadError(f"{base}{paths[0]}: {result.errors} errors in {result.requests} requests")
-        return result
-
-    def p50(self, base: str, path: str, headers: dict | None = None) -> float:
-        return self._run(base, [path], headers or AUTH, 1, seconds=self.mode.seconds).p50_ms
-
-    def rps(self, base: str, path: str, headers: dict | None = None) -> float:
-        return self._run(base, [path], headers or AUTH, 16, seconds=self.mode.seconds).rps
-
-    def rps_over(self, base: str, paths: list[str]) -> float:
-        """Requests/s at 16 connections, the paths asked round-robin."""
-        return self._run(base, paths, AUTH, 16, seconds=self.mode.seconds).rps
-
-    def warm_up(self, base: str, paths: list[str], headers: dict | None = None) -> None:
-        self._run(base, paths, headers or AUTH, 2, requests=max(4, 2 * len(paths)))
-
-    def requests(self, base: str, paths: list[str], count: int, connections: int = 16) -> Result:
-        return self._run(base, paths, AUTH, connections, requests=count)
-
-
-def rounds(runs: int, numerator: Callable[[], float], denominator: Callable[[], float]) -> dict[str, Any]:
-    """Measure both `runs` times, alternating which goes first; the median of the ratios."""
-    pairs = []
-    for index in range(runs):
-        if index % 2:
-            b = denominator()
-            a = numerator()
-        else:
-            a = numerator()
-            b = denominator()
-        pairs.append((a, b))
-    ratios = [a / b for a, b in pairs]
-    return {
-        "ratio": statistics.median(ratios),
-        "numerator": statistics.median(a for a, _ in pairs),
-        "denominator": statistics.median(b for _, b in pairs),
-        "ratios": [round(r, 3) for r in ratios],
-    }
-
-
-def get_json(url: str, headers: dict | None = None) -> Any:
-    response = httpx.get(url, headers=headers or AUTH, timeout=60)
-    response.raise_for_status()
-    return response.json()
-
-
-def upstream_count(server: Server) -> int:
-    return get_json(server.base + "/_bench/requests")["requests"]
-
-
-def zgw_jwt() -> str:
-    claims = {
-        "iss": ZGW_CLIENT,
-        "iat": int(time.time()),
-        "client_id": ZGW_CLIENT,
-        "user_id": "",
-        "user_representation": "",
-    }
-    return jwt.encode(claims, ENV["BENCH_ZGW_SECRET"], algorithm="HS256")
-
-
-def uuids(base: str, collection: str, query: str = "pageSize=100") -> list[str]:
-    return [r["uuid"] for r in get_json(f"{base}{API}/{collection}?{query}")["results"]]
-
+from bench.lab import (
+    API,
+    EXPAND,
+    FULL,
+    HENK_BSN,
+    QUICK,
+    RESULTS,
+    Figure,
+    Lab,
+    Meter,
+    Mode,
+    Server,
+    get_json,
+    ki_source,
+    rounds,
+    upstream_count,
+    uuids,
+    zgw_jwt,
+    zgw_source,
+)
+from bench.loadgen import load_generator
+from bench.register import register
 
 # --- the benchmark -----------------------------------------------------------------------------
 
@@ -296,58 +58,34 @@ def generated_dataset(folder: Path, contacts: int) -> Path:
     return path
 
 
-def benchmark(mode: Mode, load_kind: str, latency: float, progress: Callable[[str], None]) -> dict[str, Any]:
+SECTIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+
+
+def benchmark(
+    mode: Mode, load_kind: str, latency: float, progress: Callable[[str], None], only: frozenset[int] = frozenset()
+) -> dict[str, Any]:
     from bench.instances import shared_cache
 
     load = load_generator(load_kind)
     meter = Meter(load, mode)
     runs = mode.runs
+    wanted = only or frozenset(SECTIONS)
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="facade-bench-") as raw_folder:
         folder = Path(raw_folder)
         lab = Lab(folder, latency)
-        small, big = mode.scale_contacts
-        progress(f"generating CRM datasets of {small} and {big} klantcontacten")
-        small_set, big_set = generated_dataset(folder, small), generated_dataset(folder, big)
-        ki1, ki2, ki3 = (lab.ki_upstream(f"ki{i}") for i in (1, 2, 3))
-        zgw = lab.zgw_upstream("zgw")
-        direct_scale = [
-            lab.facade(
-                f"scale{n}",
-                [
-                    {
-                        "name": "crm",
-                        "kind": "crm_stub",
-                        "settings": {"dataset": str(path), "latency": latency},
-                        "cache_ttl": 0,
-                    }
-                ],
-            )
-            for n, path in ((small, small_set), (big, big_set))
-        ]
-        # a façade of a façade: the upstream already merged its partijen, so this one passes them through
-        proxy = lab.facade("proxy", [ki_source("crm", ki1, 0)], merge_partijen=False)
-        cold = lab.facade("cold", [ki_source("crm", ki1, 0)])
-        three = lab.facade("three", [ki_source(f"crm{i}", up, 0) for i, up in enumerate((ki1, ki2, ki3), 1)])
-        chain = lab.facade("chain", [zgw_source(zgw)])
-        warm = lab.facade("warm", [ki_source("crm", ki1, 3600)])
-        warm2 = lab.facade("warm2", [ki_source("crm", ki1, 3600)], workers=2)
-        memory_server = lab.facade("memory", [ki_source("crm", ki1, 3600)])
-        progress("starting upstreams and façades")
         try:
-            lab.start([ki1.name, ki2.name, ki3.name, zgw.name])
-            lab.start([s.name for s in (proxy, cold, three, chain, warm, warm2, memory_server)])
-            figures += overhead(meter, runs, ki1, proxy, cold, progress)
-            figures += zgw_chain(meter, runs, zgw, chain, progress)
-            figures += fan_out(meter, runs, cold, three, progress)
-            figures += cache(meter, runs, cold, warm, progress)
-            figures += workers(meter, runs, warm, warm2, progress)
-            figures += memory(meter, mode, memory_server, progress)
-            lab.stop()
-            figures += shared_cache(meter, runs, lab, folder, progress, mode.quick)
-            progress("starting the façades over the generated datasets")
-            lab.start([s.name for s in direct_scale])
-            figures += scale(meter, runs, mode, *direct_scale, progress=progress)
+            if wanted & {1, 2, 3, 4, 5, 6}:
+                figures += shared_servers(meter, mode, lab, wanted, progress)
+                lab.stop()
+            if 7 in wanted:
+                figures += scale(meter, mode, lab, folder, latency, progress)
+                lab.stop()
+            if 8 in wanted:
+                figures += register(meter, mode, lab, folder, progress)
+                lab.stop()
+            if 9 in wanted:
+                figures += shared_cache(meter, runs, lab, folder, progress, mode.quick)
         finally:
             lab.stop()
     return {
@@ -360,6 +98,33 @@ def benchmark(mode: Mode, load_kind: str, latency: float, progress: Callable[[st
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "figures": [asdict(f) for f in figures],
     }
+
+
+def shared_servers(meter: Meter, mode: Mode, lab: Lab, wanted: frozenset[int], progress) -> list[Figure]:
+    """Figures 1-6: upstreams of the bundled demo data and façades over them, started once."""
+    runs = mode.runs
+    ki1, ki2, ki3 = (lab.ki_upstream(f"ki{i}") for i in (1, 2, 3))
+    zgw = lab.zgw_upstream("zgw")
+    # a façade of a façade: the upstream already merged its partijen, so this one passes them through
+    proxy = lab.facade("proxy", [ki_source("crm", ki1, 0)], merge_partijen=False)
+    cold = lab.facade("cold", [ki_source("crm", ki1, 0)])
+    three = lab.facade("three", [ki_source(f"crm{i}", up, 0) for i, up in enumerate((ki1, ki2, ki3), 1)])
+    chain = lab.facade("chain", [zgw_source(zgw)])
+    warm = lab.facade("warm", [ki_source("crm", ki1, 3600)])
+    warm2 = lab.facade("warm2", [ki_source("crm", ki1, 3600)], workers=2)
+    memory_server = lab.facade("memory", [ki_source("crm", ki1, 3600)])
+    progress("starting upstreams and façades")
+    lab.start([ki1.name, ki2.name, ki3.name, zgw.name])
+    lab.start([s.name for s in (proxy, cold, three, chain, warm, warm2, memory_server)])
+    sections = {
+        1: lambda: overhead(meter, runs, ki1, proxy, cold, progress),
+        2: lambda: zgw_chain(meter, runs, zgw, chain, progress),
+        3: lambda: fan_out(meter, runs, cold, three, progress),
+        4: lambda: cache(meter, runs, cold, warm, progress),
+        5: lambda: workers(meter, runs, warm, warm2, progress),
+        6: lambda: memory(meter, mode, memory_server, progress),
+    }
+    return [figure for number, section in sections.items() if number in wanted for figure in section()]
 
 
 def overhead(meter: Meter, runs: int, direct: Server, facade: Server, merging: Server, progress) -> list[Figure]:
@@ -493,13 +258,30 @@ def memory(meter: Meter, mode: Mode, server: Server, progress) -> list[Figure]:
     ]
 
 
-def scale(meter: Meter, runs: int, mode: Mode, small: Server, big: Server, progress) -> list[Figure]:
+def scale(meter: Meter, mode: Mode, lab: Lab, folder: Path, latency: float, progress) -> list[Figure]:
     low, high = mode.scale_contacts
+    progress(f"generating CRM datasets of {low} and {high} klantcontacten")
+    small, big = (
+        lab.facade(
+            f"scale{n}",
+            [
+                {
+                    "name": "crm",
+                    "kind": "crm_stub",
+                    "settings": {"dataset": str(generated_dataset(folder, n)), "latency": latency},
+                    "cache_ttl": 0,
+                }
+            ],
+        )
+        for n in (low, high)
+    )
+    progress("starting the façades over the generated datasets")
+    lab.start([small.name, big.name])
     progress(f"7. scale with data ({low} vs {high} klantcontacten)")
     path = f"{API}/klantcontacten?hadBetrokkene__wasPartij__partijIdentificator__objectId={HENK_BSN}"
     meter.warm_up(small.base, [path])
     meter.warm_up(big.base, [path])
-    measured = rounds(runs, lambda: meter.p50(big.base, path), lambda: meter.p50(small.base, path))
+    measured = rounds(mode.runs, lambda: meter.p50(big.base, path), lambda: meter.p50(small.base, path))
     name = f"scale: BSN query p50 {high:,} / {low:,} klantcontacten"
     return [Figure(7, name, measured["ratio"], "<= 1.5", measured["ratio"] <= 1.5, measured)]
 
@@ -511,7 +293,9 @@ def table(report: dict[str, Any]) -> str:
     rows = [("#", "figure", "value", "target", "holds", "measured (median)")]
     for f in report["figures"]:
         d = f["detail"]
-        if "numerator" in d and "paths" not in d:
+        if "ratios_of" in d:
+            measured = f"{d['numerator']:.2f} / {d['denominator']:.2f} ({d['ratios_of']})"
+        elif "numerator" in d and "paths" not in d:
             unit = "rps" if "rps" in f["name"] else "ms"
             measured = f"{d['numerator']:.1f} / {d['denominator']:.1f} {unit}"
         elif "paths" in d:
@@ -522,6 +306,12 @@ def table(report: dict[str, Any]) -> str:
             measured = ""
         if "upstream_calls" in d:
             measured += f"; {d['upstream_calls']} upstream calls"
+            if d.get("first_request_calls", d["upstream_calls"]) != d["upstream_calls"]:
+                measured += f" (first request: {d['first_request_calls']})"
+        if d.get("status", 200) != 200:
+            measured += f"; answered {d['status']}"
+        if "direct_p50_ratio" in d:
+            measured += f" (the register's own p50: {d['direct_p50_ratio']:.2f}x)"
         holds = {True: "yes", False: "NO", None: "-"}[f["holds"]]
         value = f"{f['value']:.0f}" if isinstance(f["value"], int) else f"{f['value']:.2f}"
         rows.append((str(f["number"]), f["name"], value, f["target"], holds, measured))
@@ -543,17 +333,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="rounds per figure (median taken)")
     parser.add_argument("--seconds", type=float, help="seconds per measurement")
     parser.add_argument("--latency", type=float, default=0.02, help="seconds every upstream request takes")
+    parser.add_argument(
+        "--only", type=int, action="append", choices=SECTIONS, default=[], help="run only this figure (repeatable)"
+    )
     parser.add_argument("--out", type=Path, help="JSON result file (default bench/results/<time>.json)")
     args = parser.parse_args(argv)
     mode = QUICK if args.quick else FULL
     if args.runs or args.seconds:
-        mode = Mode(
-            args.runs or mode.runs, args.seconds or mode.seconds, mode.memory_counts, mode.scale_contacts, mode.quick
-        )
+        mode = dataclasses.replace(mode, runs=args.runs or mode.runs, seconds=args.seconds or mode.seconds)
     load_kind = args.load or ("python" if args.quick else "wrk")
     started = time.monotonic()
     report = benchmark(
-        mode, load_kind, args.latency, lambda text: print(f"[{time.monotonic() - started:6.1f}s] {text}", flush=True)
+        mode,
+        load_kind,
+        args.latency,
+        lambda text: print(f"[{time.monotonic() - started:6.1f}s] {text}", flush=True),
+        frozenset(args.only),
     )
     report["took_seconds"] = round(time.monotonic() - started, 1)
     out = args.out or RESULTS / f"{report['when'].replace(':', '')}-{report['mode']}.json"

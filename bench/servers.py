@@ -4,8 +4,9 @@
     python -m bench.servers zgw --port 9002 --latency 0.02 --client facade-bench --secret ...
 
 Both add `latency` seconds to every HTTP request (the network and the application's own work
-of a real upstream) and count requests: `GET /_bench/requests` answers `{"requests": n}`
-(not counted, not delayed). The `ki` upstream is this façade itself, serving a CRM dataset: a
+of a real upstream) and count requests: `GET /_bench/requests` answers
+`{"requests": n, "recent": [...]}` with the targets (path and query) of the last requests (not
+counted, not delayed). The `ki` upstream is this façade itself, serving a CRM dataset: a
 Klantinteracties-type upstream that a client can also ask directly, so "the same request
 direct" is well defined. The `zgw` upstream is `adapters/zgw/local_server.py` over its demo seed.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from collections import deque
 from pathlib import Path
 
 import orjson
@@ -30,16 +32,19 @@ class Upstream:
         self.app = app
         self.latency = latency
         self.requests = 0
+        self.recent: deque[str] = deque(maxlen=2_000)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
             if scope["path"] == COUNTER_PATH:
-                body = orjson.dumps({"requests": self.requests})
+                body = orjson.dumps({"requests": self.requests, "recent": list(self.recent)})
                 headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
                 return
             self.requests += 1
+            query = scope["query_string"].decode("latin-1")
+            self.recent.append(scope["path"] + (f"?{query}" if query else ""))
             if self.latency:
                 await asyncio.sleep(self.latency)
         await self.app(scope, receive, send)

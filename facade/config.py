@@ -28,6 +28,8 @@ from pydantic import (
 )
 
 from adapters.settings import Secret, problems
+from facade.engine.budget import DEFAULT_TASKS, DEFAULT_UPSTREAM_REQUESTS
+from facade.engine.published import DEFAULT_TTL as DEFAULT_IDENTITY_TTL
 from mapping.contract import RESOURCES
 from mapping.conventions import FACTS, READY_MADE, SUBJECTS, Convention, Profile
 
@@ -166,6 +168,16 @@ class SourceConfig(BaseModel):
     stale_if_error: float = Field(default=300.0, ge=0)
 
 
+class RequestBudgetConfig(BaseModel):
+    """What one API request may cost the sources (docs/decisions/0014-cost-follows-the-page.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    upstream_requests: int = Field(default=DEFAULT_UPSTREAM_REQUESTS, ge=1, le=100_000)
+    """Upstream requests over all sources (HTTP requests, retries included; a call of an in-process adapter)."""
+    tasks: int = Field(default=DEFAULT_TASKS, ge=1, le=1_000_000)
+    """Concurrent pieces of work the engine may start for one request."""
+
+
 class ProcessingLogConfig(BaseModel):
     """The processing log (verwerkingenlog) of requests that search by or return a BSN."""
 
@@ -262,7 +274,10 @@ class Settings(BaseModel):
     identity_secret: Secret
     merge_partijen: bool = True
     request_deadline: float = Field(default=30.0, gt=0, le=600)
-    """Seconds a whole request may take; sources are cut off earlier when it comes first."""
+    """Seconds a whole request may take; then its work is cancelled and it answers 503."""
+    request_budget: RequestBudgetConfig = Field(default_factory=RequestBudgetConfig)
+    partij_identity_ttl: float = Field(default=DEFAULT_IDENTITY_TTL, ge=0, le=86_400)
+    """Seconds the UUID a partij is published under is remembered, for references to it; 0: never."""
     partial_answers: bool = True
     """False: no request ever gets a partial answer (a failing source is a 503 for everyone)."""
     clients: list[ClientConfig] = Field(min_length=1)

@@ -109,7 +109,9 @@ def _ref_key(value: Any, target: str) -> str | None:
     key = canonical_uuid(value.get("uuid"))
     tail: list[str] = []
     if isinstance(url, str) and url:
-        tail = urlsplit(url).path.rstrip("/").split("/")[-2:]
+        # the last two path segments; urlsplit only when there is a query or fragment to cut off
+        path = urlsplit(url).path if "?" in url or "#" in url else url
+        tail = path.rstrip("/").rsplit("/", 2)[-2:]
         if key is None and len(tail) == 2:
             key = canonical_uuid(tail[1])
     if key is None:

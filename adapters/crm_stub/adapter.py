@@ -20,7 +20,6 @@ file is never changed, so every start begins from it.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
@@ -41,6 +40,7 @@ from adapters.api import (
     QueryFilters,
     ResourceSupport,
     build_or_skip,
+    concurrently,
 )
 from adapters.crm_stub import dataset
 from adapters.crm_stub.crm import Crm, Page
@@ -250,9 +250,11 @@ class CrmStubAdapter(CrmWrites, Adapter):
     async def _partijen(self, customers: Sequence[Customer]) -> dict[str, KIObject]:
         if not customers:
             return {}
-        participations, categories = await asyncio.gather(
-            self.crm.contact_items(["participant"], [c.number for c in customers], limit=None),
-            self._categories({mm.category for c in customers for _, mm in rows(c.categories)}),
+        participations, categories = await concurrently(
+            [
+                self.crm.contact_items(["participant"], [c.number for c in customers], limit=None),
+                self._categories({mm.category for c in customers for _, mm in rows(c.categories)}),
+            ]
         )
         betrokkenen: dict[str | None, list[str]] = defaultdict(list)
         for item in participations.items:
@@ -264,8 +266,8 @@ class CrmStubAdapter(CrmWrites, Adapter):
         if not contacts:
             return {}
         staff_ids = {s for c in contacts for s in c.handled_by}
-        tasks, staff = await asyncio.gather(
-            self.crm.search_tasks(contacts=[c.id for c in contacts], limit=None), self.crm.staff(staff_ids)
+        tasks, staff = await concurrently(
+            [self.crm.search_tasks(contacts=[c.id for c in contacts], limit=None), self.crm.staff(staff_ids)]
         )
         taken: dict[str, list[str]] = defaultdict(list)
         for task in tasks.items:
@@ -348,7 +350,7 @@ class CrmStubAdapter(CrmWrites, Adapter):
                 by_owner["contact"].add(m.owner(key))
             elif resource in CUSTOMER_PARTS:
                 by_owner["customer"].add(m.owner(key))
-        found = await asyncio.gather(*(self._parts_of(resource, o, ids, wanted) for o, ids in by_owner.items() if ids))
+        found = await concurrently(self._parts_of(resource, o, ids, wanted) for o, ids in by_owner.items() if ids)
         return {key: record for part in found for key, record in part.items()}
 
     async def _from_items(self, resource: str, pages: Sequence[Page[Item]]) -> ListPage:
@@ -441,7 +443,7 @@ class CrmStubAdapter(CrmWrites, Adapter):
         reads = [read(ids) for name, read in tables.items() if soort in (None, name)]
         if ids is not None and soort in (None, "medewerker"):
             reads.append(self.crm.employees_by_email(ids))
-        found = {s.id: s for answer in await asyncio.gather(*reads) for s in answer}
+        found = {s.id: s for answer in await concurrently(reads) for s in answer}
         staff = [found[i] for i in sorted(found)]
         records = _build("actoren", ((s.id, partial(m.actor, s)) for s in staff))
         return _slice(list(records.values()), q)

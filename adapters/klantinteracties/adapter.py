@@ -34,6 +34,7 @@ from adapters.api import (
     UpstreamClient,
     UpstreamSettings,
     build_or_skip,
+    concurrently,
 )
 from adapters.klantinteracties.dialect import (
     Dialect,
@@ -53,6 +54,8 @@ log = logging.getLogger(__name__)
 Raw = Mapping[str, Any]
 MAX_QUERIES = 20
 """Upstream queries one list call may fan out to (one per combination of uuid-filter keys)."""
+_PAGE_READERS = 4
+"""Pages of one query read at the same time."""
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
@@ -101,7 +104,7 @@ class KlantinteractiesAdapter(KlantinteractiesWrites, Adapter):
 
     async def get_many(self, resource: str, keys: Collection[str]) -> Mapping[str, KIObject]:
         wanted = sorted({key for key in keys if canonical_uuid(key) == key})
-        found = await asyncio.gather(*(self._detail(resource, key) for key in wanted))
+        found = await concurrently(self._detail(resource, key) for key in wanted)
         records, _ = await self._build(resource, [raw for raw in found if raw is not None], with_expanded=False)
         return {record.key: record for record in records}
 
@@ -148,32 +151,60 @@ class KlantinteractiesAdapter(KlantinteractiesWrites, Adapter):
     async def _window(
         self, resource: str, params: Mapping[str, str], offset: int, limit: int, expand: str
     ) -> tuple[list[Raw], int | None]:
-        """Records [offset, offset+limit): the first page, then the others it says exist, concurrently."""
+        """Records [offset, offset+limit): the first page, then the others the window needs."""
         plan = plan_pages(offset, limit, self.max_page_size)
         first = await self._page(resource, params, plan.first, plan.size, expand)
         if first is None:
             return [], None
         records, count = first
-        more = [page for page in plan.pages[1:] if (page - 1) * plan.size < count]
-        pages = await asyncio.gather(*(self._page(resource, params, page, plan.size, expand) for page in more))
-        records = records + [record for page in pages if page is not None for record in page[0]]
+        more = range(plan.first + 1, min(plan.last, -(-count // plan.size)) + 1)
+        records = await self._pages(resource, params, records, more, plan.size, expand)
         start = plan.skip(offset)
         return records[start : start + limit], count
 
     async def _everything(self, resource: str, params: Mapping[str, str], expand: str) -> list[Raw]:
+        """Every page of one query."""
         first = await self._page(resource, params, 1, self.max_page_size, expand)
         if first is None:
             return []
         records, count = first
         more = range(2, -(-count // self.max_page_size) + 1)
-        pages = await asyncio.gather(*(self._page(resource, params, p, self.max_page_size, expand) for p in more))
-        return records + [record for page in pages if page is not None for record in page[0]]
+        return await self._pages(resource, params, records, more, self.max_page_size, expand)
+
+    async def _pages(
+        self, resource: str, params: Mapping[str, str], first: list[Raw], more: range, size: int, expand: str
+    ) -> list[Raw]:
+        """The first page's records and those of the pages `more` (as the first page's count
+        says), a few at a time and created as they are read, until a short or missing page: an
+        upstream that claims a count it does not hold costs a few pages more, not a page per
+        claimed record (and what the request's budget allows)."""
+        found: dict[int, list[Raw]] = {0: first}
+        numbers = iter(more)
+        ended = len(first) < size
+
+        async def reader() -> None:
+            nonlocal ended
+            for number in numbers:  # shared by the readers: each page is read once
+                if ended:
+                    return
+                try:
+                    page = await self._page(resource, params, number, size, expand)
+                except BaseException:
+                    ended = True  # the others stop at their next page
+                    raise
+                if page is None or len(page[0]) < size:
+                    ended = True
+                if page is not None:
+                    found[number] = page[0]
+
+        await concurrently(reader() for _ in range(min(_PAGE_READERS, len(more))))
+        return [record for number in sorted(found) for record in found[number]]
 
     async def _union(
         self, resource: str, queries: Sequence[Mapping[str, str]], offset: int, limit: int, expand: str
     ) -> tuple[list[Raw], int]:
         """Several uuid keys for one filter: one upstream query per key, read whole and merged."""
-        answers = await asyncio.gather(*(self._everything(resource, params, expand) for params in queries))
+        answers = await concurrently(self._everything(resource, params, expand) for params in queries)
         merged: dict[str, Raw] = {}
         for record in (record for answer in answers for record in answer):
             merged.setdefault(key_of(record) or f"#{len(merged)}", record)
@@ -198,7 +229,7 @@ class KlantinteractiesAdapter(KlantinteractiesWrites, Adapter):
         related_raws = [pair for raw in raws for pair in expanded(resource, raw)] if with_expanded else []
         partijen = [raw for r, raw in [(resource, raw) for raw in raws] + related_raws if r == "partijen"]
         wanted = sorted({key for raw in partijen for key in identificator_refs(raw)})
-        fetched = await asyncio.gather(*(self._detail("partij-identificatoren", key) for key in wanted))
+        fetched = await concurrently(self._detail("partij-identificatoren", key) for key in wanted)
         identificatoren = {key: raw for key, raw in zip(wanted, fetched, strict=True) if raw is not None}
         records = [obj for raw in raws if (obj := _model(resource, raw, identificatoren)) is not None]
         related = [obj for r, raw in related_raws if (obj := _model(r, raw, identificatoren)) is not None]

@@ -39,6 +39,7 @@ from adapters.api import (
     WriteSupport,
     WriteValues,
     build_or_skip,
+    concurrently,
 )
 from adapters.zgw import settings as zgw_settings
 from adapters.zgw.jwt import ZgwJwt, bearer
@@ -238,19 +239,22 @@ class ZgwAdapter(Adapter):
         await self.writes.delete(resource, key)
 
     async def find_partijen(self, identificatoren: Collection[tuple[str, str]]) -> Sequence[Partij] | None:
-        answers = await asyncio.gather(
-            *(
-                self.reads.klanten_by_identificator({"codeSoortObjectId": soort, "objectId": value})
-                for soort, value in set(identificatoren)
-            )
+        answers = await concurrently(
+            self.reads.klanten_by_identificator({"codeSoortObjectId": soort, "objectId": value})
+            for soort, value in set(identificatoren)
         )
         klanten = list(_by_uuid(k for answer in answers for k in answer).values())
         return await self._partijen(klanten)  # type: ignore[return-value]
 
     # --- klanten ---------------------------------------------------------------------------------
 
-    async def _partijen(self, klanten: Sequence[Record]) -> list[KIObject]:
-        links = await self.reads.klantcontactmomenten_of_klanten(klanten)
+    async def _partijen(
+        self, klanten: Sequence[Record], links: Mapping[str, list[Record]] | None = None
+    ) -> list[KIObject]:
+        """Partijen of these klanten, with their betrokkenen (the klanten's klantcontactmomenten,
+        read here unless given)."""
+        if links is None:
+            links = await self.reads.klantcontactmomenten_of_klanten(klanten)
         built = []
         for klant in klanten:
             key = m.record_uuid(klant)
@@ -377,7 +381,7 @@ class ZgwAdapter(Adapter):
             cms = _by_uuid(await self.reads.contactmomenten_of_klanten(parties, kanaal))
         kcs: list[Record] = []
         if zaken is not None:
-            answers = await asyncio.gather(*(self._about_zaak(zaak) for zaak in sorted(zaken)))
+            answers = await concurrently(self._about_zaak(zaak) for zaak in sorted(zaken))
             about = {k for keys, _ in answers for k in keys}
             kcs = [kc for _, found in answers for kc in found]
             if parties is not None:
@@ -391,8 +395,8 @@ class ZgwAdapter(Adapter):
     async def _about_zaak(self, zaak: str) -> tuple[set[str], list[Record]]:
         """The keys of the contactmomenten about a zaak, and its Zaken API klantcontacten."""
         zaak_url = self.reads.zaak_url(zaak)
-        about, kcs = await asyncio.gather(
-            self.reads.contactmoment_keys_about_zaak(zaak_url), self.reads.zaak_klantcontacten(zaak_url)
+        about, kcs = await concurrently(
+            [self.reads.contactmoment_keys_about_zaak(zaak_url), self.reads.zaak_klantcontacten(zaak_url)]
         )
         return about, [kc for kc in kcs if m.uuid_of(kc.get("zaak")) == zaak]
 
@@ -426,20 +430,27 @@ class ZgwAdapter(Adapter):
         """Unfiltered (or by kanaal): contactmomenten page by page, merged newest first with the
         Zaken API's klantcontacten (few: that API deprecated them), which are read whole."""
         api = self.apis.get("contactmomenten")
-        kcs = [("kc", kc) for kc in await self.reads.zaak_klantcontacten()]
+        params = {"kanaal": kanaal} if kanaal is not None else {}
+        ordered = api is not None and api.accepts("contactmomenten", "ordering")
+        if ordered:
+            params = {**params, "ordering": "-registratiedatum", **self.reads.cm_params()}
+            offset, limit = 0, q.offset + q.limit
+        else:
+            offset, limit = q.offset, q.limit
+        # one round: the Zaken API's klantcontacten and the page of contactmomenten
+        zaak_klantcontacten, (found, count) = await concurrently(
+            [
+                self.reads.zaak_klantcontacten(),
+                api.window("contactmomenten", params, offset, limit) if api is not None else _nothing(),
+            ]
+        )
+        kcs = [("kc", kc) for kc in zaak_klantcontacten]
         if kanaal is not None:
             kcs = [e for e in kcs if m.clip(m.text(e[1], "kanaal"), 50) == kanaal]
-        cms: list[Entry] = []
-        count = 0
-        params = {"kanaal": kanaal} if kanaal is not None else {}
-        if api is not None and api.accepts("contactmomenten", "ordering"):
-            params = {**params, "ordering": "-registratiedatum", **self.reads.cm_params()}
-            found, count = await api.window("contactmomenten", params, 0, q.offset + q.limit)
-            entries = _newest_first([("cm", cm) for cm in found] + kcs)[q.offset : q.offset + q.limit]
+        cms: list[Entry] = [("cm", cm) for cm in found]
+        if ordered:
+            entries = _newest_first(cms + kcs)[q.offset : q.offset + q.limit]
         else:  # no upstream order: contactmomenten first, then the zaak klantcontacten
-            if api is not None:
-                found, count = await api.window("contactmomenten", params, q.offset, q.limit)
-                cms = [("cm", cm) for cm in found]
             rest = max(0, q.offset - count)
             entries = cms + kcs[rest : rest + q.limit - len(cms)]
         records, related = await self._klantcontacten(entries, q.expand)
@@ -478,8 +489,8 @@ class ZgwAdapter(Adapter):
     async def _klantcontacten_by_keys(self, keys: set[str]) -> list[KIObject]:
         plain = {k for k in keys if "#" not in k}
         zaak = {m.owner(k) for k in keys if m.suffix(k) == m.ZAAK}
-        cms, kcs = await asyncio.gather(
-            self.reads.contactmomenten_by_keys(plain), self.reads.zaak_klantcontacten_by_keys(zaak)
+        cms, kcs = await concurrently(
+            [self.reads.contactmomenten_by_keys(plain), self.reads.zaak_klantcontacten_by_keys(zaak)]
         )
         entries = [("cm", r) for r in cms.values()] + [("kc", r) for r in kcs.values()]
         records, _ = await self._klantcontacten(entries, frozenset())
@@ -494,9 +505,14 @@ class ZgwAdapter(Adapter):
         initiator) and klanten (for the names) unless given; optionally the partijen too."""
         known = dict(cms or {})
         missing = {k for r in kcms if (k := m.uuid_of(r.get("contactmoment"))) and k not in known}
-        klant_keys = {k for r in kcms if (k := m.uuid_of(r.get("klant")))}
-        more, klanten = await asyncio.gather(
-            self.reads.contactmomenten_by_keys(missing), self.reads.klanten_by_keys(klant_keys)
+        klant_urls = {k: url for r in kcms if (k := m.uuid_of(url := r.get("klant"))) and isinstance(url, str)}
+        # one round: the contactmomenten, the klanten and (for partijen) the klanten's own links
+        more, klanten, links = await concurrently(
+            [
+                self.reads.contactmomenten_by_keys(missing),
+                self.reads.klanten_by_keys(set(klant_urls)),
+                self.reads.klantcontactmomenten_of(klant_urls if with_partijen else {}),
+            ]
         )
         known |= more
         built: list[KIObject] = []
@@ -507,7 +523,7 @@ class ZgwAdapter(Adapter):
             if b := _build("betrokkenen", key, lambda r=kcm, c=cm, k=klant: m.betrokkene(r, c, k)):
                 built.append(b)
         if with_partijen:
-            built += await self._partijen(list(klanten.values()))
+            built += await self._partijen(list(klanten.values()), links)
         return built
 
     async def _list_betrokkenen(self, q: ListQuery) -> ListPage:
@@ -549,7 +565,7 @@ class ZgwAdapter(Adapter):
         elif zaken is None:
             found = await self._onderwerpobjecten_about(None)
         else:
-            answers = await asyncio.gather(*(self._onderwerpobjecten_about(zaak) for zaak in sorted(zaken)))
+            answers = await concurrently(self._onderwerpobjecten_about(zaak) for zaak in sorted(zaken))
             found = [o for answer in answers for o in answer]
         if zaken is not None:
             found = [o for o in found if isinstance(o, Onderwerpobject) and o.zaak and o.zaak.uuid in zaken]
@@ -558,8 +574,8 @@ class ZgwAdapter(Adapter):
     async def _onderwerpobjecten_of_klantcontacten(self, keys: Collection[str]) -> list[KIObject]:
         plain = {k for k in keys if "#" not in k}
         zaak = {m.owner(k) for k in keys if m.suffix(k) == m.ZAAK}
-        cms, kcs = await asyncio.gather(
-            self.reads.contactmomenten_by_keys(plain), self.reads.zaak_klantcontacten_by_keys(zaak)
+        cms, kcs = await concurrently(
+            [self.reads.contactmomenten_by_keys(plain), self.reads.zaak_klantcontacten_by_keys(zaak)]
         )
         entries = [("cm", r) for r in cms.values()] + [("kc", r) for r in kcs.values()]
         _, related = await self._klantcontacten(entries, frozenset())
@@ -674,6 +690,10 @@ class ZgwAdapter(Adapter):
         else:
             cms = await self.apis["contactmomenten"].all("contactmomenten")
         return _slice(self._actor_objects(q.resource, cms), q)
+
+
+async def _nothing() -> tuple[list[Record], int]:
+    return [], 0
 
 
 def _auth(api: ApiSettings):

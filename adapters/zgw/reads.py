@@ -9,6 +9,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
+from adapters.api import concurrently
 from adapters.zgw.settings import ZgwSettings
 from adapters.zgw.upstream import Record, ZgwApi
 from mapping import zgw as m
@@ -77,7 +78,7 @@ class Reads:
         if scan:
             found = await self.klanten.all("klanten")
         else:
-            answers = await asyncio.gather(*(self.klanten.all("klanten", {n: v}) for n, v in sorted(queries)))
+            answers = await concurrently(self.klanten.all("klanten", {n: v}) for n, v in sorted(queries))
             found = [k for answer in answers for k in answer]
         return [k for k in _by_uuid(found).values() if identificator_matches(m.identificator_groep(k), wanted)]
 
@@ -91,17 +92,24 @@ class Reads:
         names = [n for n in ("emailadres", "telefoonnummer") if self.klanten.accepts("klanten", n)]
         if len(names) < 2:
             return await self.klanten.all("klanten")
-        answers = await asyncio.gather(*(self.klanten.all("klanten", {n: adres}) for n in names))
+        answers = await concurrently(self.klanten.all("klanten", {n: adres}) for n in names)
         return list(_by_uuid(k for answer in answers for k in answer).values())
 
     async def klantcontactmomenten_of_klanten(self, klanten: Sequence[Record]) -> dict[str, list[Record]]:
         """Per klant UUID: its klantcontactmomenten (one list call per klant)."""
-        result: dict[str, list[Record]] = {key: [] for k in klanten if (key := m.record_uuid(k))}
+        urls = {key: k.get("url") for k in klanten if (key := m.record_uuid(k))}
+        return await self.klantcontactmomenten_of({key: url for key, url in urls.items() if isinstance(url, str)})
+
+    async def klantcontactmomenten_of(self, urls: Mapping[str, str]) -> dict[str, list[Record]]:
+        """Per klant UUID: its klantcontactmomenten, by the klant's URL (one list call per klant).
+
+        Needs only the URL, which a klantcontactmoment already holds: the links of a klant can
+        be read in the same round as the klant itself."""
+        result: dict[str, list[Record]] = {key: [] for key in urls}
         if self.contactmomenten is None or not result:
             return result
-        urls = {key: k.get("url") for k in klanten if (key := m.record_uuid(k)) and isinstance(k.get("url"), str)}
-        answers = await asyncio.gather(
-            *(self.contactmomenten.all("klantcontactmomenten", {"klant": url}) for url in urls.values())
+        answers = await concurrently(
+            self.contactmomenten.all("klantcontactmomenten", {"klant": url}) for url in urls.values()
         )
         for key, answer in zip(urls, answers, strict=True):
             # e-Suite may ignore a filter: keep only the links that name this klant
@@ -131,7 +139,7 @@ class Reads:
         if api.accepts("contactmomenten", "klant", "expand"):
             return await api.all("contactmomenten", {"klant": ",".join(urls), **extra, **self.cm_params()})
         if api.accepts("contactmomenten", "klant"):
-            answers = await asyncio.gather(*(api.all("contactmomenten", {"klant": url, **extra}) for url in urls))
+            answers = await concurrently(api.all("contactmomenten", {"klant": url, **extra}) for url in urls)
             return list(_by_uuid(r for answer in answers for r in answer).values())
         links = await self.klantcontactmomenten_of_klanten(klanten)
         keys = {m.uuid_of(r.get("contactmoment")) for rs in links.values() for r in rs}
@@ -151,7 +159,7 @@ class Reads:
             reads.append(self.objectcontactmomenten({"object": zaak_url}))
         if self.zaken is not None:
             reads.append(self.zaken.all("zaakcontactmomenten", {"zaak": zaak_url}))
-        answers = await asyncio.gather(*reads)
+        answers = await concurrently(reads)
         if api.accepts("contactmomenten", "object"):
             keys |= {k for r in answers[0] if (k := m.record_uuid(r))}
         else:
@@ -175,14 +183,14 @@ class Reads:
         if not cms:
             return []
         keyed = [(key, cm) for cm in cms if (key := m.record_uuid(cm))]
-        kcms, ocms = await self._links(keyed)
-        zcms: dict[str, list[Record]] = defaultdict(list)
+        zcm_reads = []
         if self.zaken is not None:
-            answers = await asyncio.gather(
-                *(self.zaken.all("zaakcontactmomenten", {"contactmoment": cm["url"]}) for _, cm in keyed)
-            )
-            for (key, _), answer in zip(keyed, answers, strict=True):
-                zcms[key] = [z for z in answer if m.uuid_of(z.get("contactmoment")) == key]
+            zcm_reads = [self.zaken.all("zaakcontactmomenten", {"contactmoment": cm["url"]}) for _, cm in keyed]
+        # one round: the Contactmomenten API's links and the Zaken API's mirrors at the same time
+        (kcms, ocms), *answers = await concurrently([self._links(keyed), *zcm_reads])
+        zcms: dict[str, list[Record]] = defaultdict(list)
+        for (key, _), answer in zip(keyed, answers, strict=False):
+            zcms[key] = [z for z in answer if m.uuid_of(z.get("contactmoment")) == key]
         s = self.settings
         return [
             m.Contactmoment(
@@ -213,14 +221,19 @@ class Reads:
                 kcms[key], ocms[key] = expanded
         if not missing:
             return kcms, ocms
+        everything: asyncio.Future[list[Record]] | None = None
         if api.accepts("klantcontactmomenten", "contactmoment"):
             kcm_reads = [api.all("klantcontactmomenten", {"contactmoment": cm["url"]}) for _, cm in missing]
         else:  # e-Suite lists klantcontactmomenten only by klant: read them once for this call
             everything = asyncio.ensure_future(api.all("klantcontactmomenten"))
             kcm_reads = [asyncio.shield(everything) for _ in missing]
-        answers = await asyncio.gather(
-            *kcm_reads, *(self.objectcontactmomenten({"contactmoment": cm["url"]}) for _, cm in missing)
-        )
+        try:
+            answers = await concurrently(
+                [*kcm_reads, *(self.objectcontactmomenten({"contactmoment": cm["url"]}) for _, cm in missing)]
+            )
+        finally:
+            if everything is not None:
+                everything.cancel()  # shielded for its readers: ended here if the call ends first
         for index, (key, _) in enumerate(missing):
             kcms[key] = [r for r in answers[index] if m.uuid_of(r.get("contactmoment")) == key]
             ocms[key] = [r for r in answers[len(missing) + index] if m.uuid_of(r.get("contactmoment")) == key]

@@ -21,6 +21,7 @@ from adapters.api import (
     SourceError,
     SourceGarbage,
     UpstreamClient,
+    concurrently,
 )
 from adapters.zgw.flavours import DETAIL_PARAMETERS, Api, Flavour, declared
 
@@ -106,7 +107,7 @@ class ZgwApi:
     async def many(self, collection: str, uuids: Iterable[str], params: Params | None = None) -> dict[str, Record]:
         """Several objects by UUID, concurrently (bounded by the shared semaphore)."""
         wanted = list(dict.fromkeys(uuids))
-        found = await asyncio.gather(*(self.one(collection, uuid, params) for uuid in wanted))
+        found = await concurrently(self.one(collection, uuid, params) for uuid in wanted)
         return {uuid: record for uuid, record in zip(wanted, found, strict=True) if record is not None}
 
     # --- lists ---------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ class ZgwApi:
             return first
         size = len(first)
         last = math.ceil(count / size)
-        pages = await asyncio.gather(*(self._page(collection, params, n) for n in range(2, last + 1)))
+        pages = await concurrently(self._page(collection, params, n) for n in range(2, last + 1))
         records = first + [r for page, _, _ in pages for r in page]
         number = last
         while pages and pages[-1][2]:  # the count was too low: read on until the last page
@@ -161,7 +162,7 @@ class ZgwApi:
             return [], count
         last = min((offset + limit - 1) // size + 1, math.ceil(count / size))
         numbers = range(offset // size + 1, last + 1)
-        later = await asyncio.gather(*(self._page(collection, params, n) for n in numbers if n > 1))
+        later = await concurrently(self._page(collection, params, n) for n in numbers if n > 1)
         pages = ([first] if numbers[0] == 1 else []) + [page for page, _, _ in later]
         records = [r for page in pages for r in page]
         start = offset - (numbers[0] - 1) * size

@@ -30,6 +30,7 @@ from facade.cache.redis_store import RedisBackend
 from facade.config import ConfigError, Settings, describe
 from facade.engine.core import Engine
 from facade.engine.guard import GuardedAdapter, SourcePolicy
+from facade.engine.published import PublishedPartijen
 from facade.engine.sources import Identities, Source
 from facade.engine.writes import WriteConfigError, Writer
 from facade.errors import ProblemError
@@ -85,7 +86,8 @@ def build_engine(
         sources.append(Source(config.name, priority, guard))
     if problems:
         raise ConfigError(describe(problems))
-    return Engine(sources, Identities(IdentityCodec(secret), sources, settings.merge_partijen))
+    published = PublishedPartijen(settings.partij_identity_ttl)
+    return Engine(sources, Identities(IdentityCodec(secret), sources, settings.merge_partijen, published))
 
 
 def build_writer(settings: Settings, engine: Engine) -> Writer:

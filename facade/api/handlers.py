@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Iterable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,11 +16,13 @@ from facade.api.permissions import collections_read
 from facade.api.privacy import BsnObserver, ProcessingLog, bsns_in, refuse_bsn_search, searched_bsns, withhold_bsns
 from facade.api.requests import BaseUrlPolicy, Client, ClientAuth, resolve_url_filters
 from facade.config import Settings
-from facade.engine.core import Engine, target_of
+from facade.engine.budget import Budget
+from facade.engine.core import Engine
 from facade.engine.expand import expand, expand_tree
 from facade.engine.fetching import SourceFailed
 from facade.engine.guard import CallContext
 from facade.engine.params import ParsedQuery, parse_query, parse_uuid
+from facade.engine.paths import target_of
 from facade.engine.render import Renderer
 from facade.errors import ProblemError, not_found
 from mapping.contract import API_PREFIX, RESOURCES, ResourceDef
@@ -70,11 +73,34 @@ class Api:
             raise forbidden(f"Deze client mag '{resource.name}' niet lezen.")
         request.state.strict = client.strict or not self.settings.partial_answers
         context = CallContext(
-            deadline=time.monotonic() + self.settings.request_deadline,
             bypass_cache="no-cache" in request.headers.get("cache-control", "").lower(),
             observer=BsnObserver() if self.processing_log is not None else None,
+            budget=self.budget(),
         )
         return base_url, client, context
+
+    def budget(self) -> Budget:
+        """A fresh budget of one request, as configured (`request_budget`)."""
+        budget = self.settings.request_budget
+        return Budget(budget.upstream_requests, budget.tasks)
+
+    @asynccontextmanager
+    async def _within_deadline(self) -> AsyncIterator[None]:
+        """The request's work ends at `request_deadline`: cancelled, charged to no source, a 503."""
+        seconds = self.settings.request_deadline
+        try:
+            async with asyncio.timeout(seconds) as deadline:
+                yield
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            raise ProblemError(
+                503,
+                "request_deadline",
+                "Het verzoek duurde te lang.",
+                f"Het antwoord was niet binnen {seconds:g} seconden klaar; het verzoek is afgebroken.",
+                headers={"Retry-After": "5"},
+            ) from None
 
     @staticmethod
     def _check_query(client: Client, query: ParsedQuery) -> None:
@@ -159,13 +185,20 @@ class Api:
         engine_request = self.engine.request(request.state.strict, context, self.conventions)
 
         async def answer() -> dict[str, Any]:
-            result = await self.engine.list(engine_request, query)
-            renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
-            await renderer.prepare(engine_request.loader, result.nodes)
-            rendered = [renderer.node(node) for node in result.nodes]
-            await expand(
-                engine_request, renderer, list(zip(result.nodes, rendered, strict=True)), expand_tree(query.expand)
-            )
+            async with self._within_deadline():
+                result = await self.engine.list(engine_request, query)
+                renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
+                await renderer.prepare(engine_request.loader, result.nodes)
+                rendered = [renderer.node(node) for node in result.nodes]
+                try:
+                    await expand(
+                        engine_request,
+                        renderer,
+                        list(zip(result.nodes, rendered, strict=True)),
+                        expand_tree(query.expand),
+                    )
+                except SourceFailed as failure:  # a strict request whose related objects could not be read
+                    raise failure.problem() from failure
             if resource.expand:  # as Open Klant: list items of expandable resources always carry `_expand`
                 for item in rendered:
                     item.setdefault("_expand", {})
@@ -190,14 +223,15 @@ class Api:
         engine_request = self.engine.request(True, context, self.conventions)
 
         async def answer() -> dict[str, Any]:
-            node = await self.engine.detail(engine_request, resource, value)
-            renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
-            await renderer.prepare(engine_request.loader, [node])
-            rendered = renderer.node(node)
-            try:
-                await expand(engine_request, renderer, [(node, rendered)], expand_tree(query.expand))
-            except SourceFailed as failure:
-                raise failure.problem() from failure
+            async with self._within_deadline():
+                node = await self.engine.detail(engine_request, resource, value, query.expand)
+                renderer = Renderer(self.engine.identities, base_url, self.profiles[client.profile])
+                await renderer.prepare(engine_request.loader, [node])
+                rendered = renderer.node(node)
+                try:
+                    await expand(engine_request, renderer, [(node, rendered)], expand_tree(query.expand))
+                except SourceFailed as failure:
+                    raise failure.problem() from failure
             return rendered
 
         body = await self._processed(request, client, query, context, answer)

@@ -59,6 +59,11 @@ existing applications and stores nothing. Where it deliberately differs from Ope
 * When a source fails, an ordinary list is answered without it and says so in the
   `Facade-Incomplete` header; a lookup by identificator or a detail GET is then a 503. A cached
   answer served because its source failed carries `Warning: 110`/`111` and `Age`.
+* What a request may cost the applications behind the façade is bounded: a request that would
+  cost more is answered without the sources it could not ask (`reason=budget`) or is a 503
+  (`request_budget`); one that takes longer than the request deadline is a 503 (`request_deadline`).
+* In a plain list of partijen over several applications, `count` counts the applications'
+  records: higher than the partijen listed when someone is in two of them (see the README).
 """.strip()
 
 
@@ -206,7 +211,7 @@ _INCOMPLETE_HEADERS = {
     "Facade-Incomplete": {
         "description": "Alleen bij een onvolledig antwoord: de bronnen die niet konden antwoorden, met de soort "
         "reden, bijvoorbeeld `zaaksysteem;reason=timeout, crm;reason=breaker-open`. Redenen: timeout, "
-        "unavailable, rejected, invalid-response, breaker-open.",
+        "unavailable, rejected, invalid-response, breaker-open, budget.",
         "schema": {"type": "string"},
     },
 }
@@ -242,7 +247,11 @@ def _errors(*statuses: int) -> dict[str, Any]:
             (415, "De body is geen JSON."),
             (422, "De Idempotency-Key hoort bij een ander verzoek."),
             (502, "Een bronapplicatie weigerde of de schrijfopdracht is gedeeltelijk uitgevoerd (zie remaining)."),
-            (503, "Een bronapplicatie die het antwoord kan bevatten is niet beschikbaar; zie Retry-After."),
+            (
+                503,
+                "Een bronapplicatie die het antwoord kan bevatten is niet beschikbaar (zie Retry-After), "
+                "het verzoek zou meer van de bronnen vragen dan het mag, of duurde te lang.",
+            ),
             (504, "Een bronapplicatie antwoordde niet op tijd; of de wijziging is vastgelegd, is onbekend."),
         )
         if status in statuses

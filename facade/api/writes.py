@@ -161,6 +161,7 @@ class WriteApi:
             deadline=time.monotonic() + self.api.settings.request_deadline,
             bypass_cache=True,
             observer=BsnObserver() if self.api.processing_log is not None else None,
+            budget=self.api.budget(),
         )
         return _Call(request, client, base_url, context)
 
@@ -275,7 +276,12 @@ class WriteApi:
     async def _read(
         self, call: _Call, wanted: Mapping[str, tuple[str, str] | None], seeds: list[Item]
     ) -> dict[str, Any]:
-        context = CallContext(deadline=call.context.deadline, bypass_cache=True, observer=call.context.observer)
+        context = CallContext(
+            deadline=call.context.deadline,
+            bypass_cache=True,
+            observer=call.context.observer,
+            budget=call.context.budget,
+        )
         fresh = self.engine.request(True, context, self.api.conventions)
         fresh.loader.remember(seeds)
         out: dict[str, Any] = {}

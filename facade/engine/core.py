@@ -3,6 +3,9 @@
     parse -> resolve identities -> plan per source -> fan out (concurrently)
           -> verify every filter -> merge in the resource's order -> page
 
+What a request costs the sources follows the page it asks for, not what the sources hold
+(docs/decisions/0014-cost-follows-the-page.md): `ordering.py` pages across sources,
+`partijen.py` merges partijen, and every call is paid from the request's budget (`budget.py`).
 The HTTP layer hands in a `ParsedQuery` and gets engine nodes back; rendering and expand work
 on those nodes. Adapters never see paging across sources, other sources or façade UUIDs.
 """
@@ -10,57 +13,33 @@ on those nodes. Adapters never see paging across sources, other sources or faça
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import datetime as dt
-import itertools
-import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
+from facade.engine import partijen
+from facade.engine.budget import gather
 from facade.engine.fetching import Plan, SourceFailed, call_source, make_plan
 from facade.engine.filtering import Matcher
 from facade.engine.graph import Item, Loader, MergedPartij, Node
 from facade.engine.guard import CallContext
+from facade.engine.ordering import ListResult, Unmergeable, by_source, merged_by_time, single_source
 from facade.engine.params import Condition, ParsedQuery
-from facade.engine.paths import Walker, relation_target
+from facade.engine.paths import Walker, source_expand, target_of
 from facade.engine.sources import Identities, Source, merge_key
 from facade.errors import not_found
-from mapping.contract import RESOURCES, ResourceDef
+from mapping.contract import ResourceDef
 from mapping.conventions import WELL_KNOWN, Conventions
 from mapping.ki import Partij
 
-log = logging.getLogger("facade.engine")
-
-_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 REVERSE_CHUNK = 10
 """Keys per query when the engine asks a source for the objects that refer to a set of objects."""
-
-
-@dataclass
-class ListResult:
-    count: int
-    nodes: list[Node]
-
-
-def target_of(resource: str, definition_path: tuple[str, ...]) -> str:
-    """The resource an identity (`is`) filter's value names, by walking the path's relations."""
-    current, subpath = resource, ()
-    for hop in definition_path:
-        if hop.startswith("~"):
-            current, subpath = hop[1:].partition(":")[0], ()
-            continue
-        subpath = (*subpath, hop)
-        target = relation_target(current, subpath)
-        if target:
-            current, subpath = target, ()
-    return current
+_IDENTIFICATOR_PARTS = ("partijIdentificator__codeSoortObjectId", "partijIdentificator__objectId")
 
 
 class Request:
     """Everything one API request shares: its loader (memo), walker, matcher, failures, and the
-    context of its calls to sources (deadline, cache bypass, sources asked)."""
+    context of its calls to sources (cache bypass, sources asked, budget)."""
 
     def __init__(
         self,
@@ -77,7 +56,7 @@ class Request:
         """Passed along with every call this request makes to a source."""
         self.failures: dict[str, str] = {}
         """Sources that failed in a partial answer, by name, with their reason class."""
-        self.loader = Loader(engine.identities, self.find_partijen, self.get_many, self.fail)
+        self.loader = Loader(engine.identities, self.find_partijen, self.get_many, self.fail, self.context.budget)
         self.walker = Walker(self.loader, self.reverse_lookup)
         self.matcher = Matcher(self.walker, conventions)
 
@@ -92,7 +71,11 @@ class Request:
 
     # --- helpers the loader and walker call back into ----------------------------------------
 
-    async def find_partijen(self, source: Source, identificatoren: list[tuple[str, str]]) -> list[Partij]:
+    async def find_partijen(
+        self, source: Source, identificatoren: list[tuple[str, str]], expand: frozenset[str] = frozenset()
+    ) -> list[Partij]:
+        """The source's partijen with one of these identificatoren: its own batch search, else one
+        list query per identificator (with `expand`, so what the answer expands comes along)."""
         if not identificatoren:
             return []
         batch = await call_source(source, source.guard.find_partijen(self.context, identificatoren))
@@ -100,27 +83,22 @@ class Request:
             return [p for p in batch if isinstance(p, Partij)]
         support = source.support("partijen")
         assert support is not None
-        pushable = {
-            "partijIdentificator__codeSoortObjectId",
-            "partijIdentificator__objectId",
-        } <= support.pushdown.keys()
-        if not pushable:
-            items = await Plan(source, "partijen", {}, False, support.max_page, self.context).everything()
+        if not set(_IDENTIFICATOR_PARTS) <= support.pushdown.keys():
+            items = await self._plan(source, "partijen", {}, expand).everything()
             return [item.obj for item in items]  # type: ignore[misc]
-        answers = await asyncio.gather(
-            *(
-                Plan(
-                    source,
-                    "partijen",
-                    {"partijIdentificator__codeSoortObjectId": soort, "partijIdentificator__objectId": value},
-                    False,
-                    support.max_page,
-                    self.context,
-                ).everything()
-                for soort, value in identificatoren
-            )
+        answers = await gather(
+            self.context.budget,
+            (
+                self._plan(source, "partijen", dict(zip(_IDENTIFICATOR_PARTS, pair, strict=True)), expand).everything()
+                for pair in identificatoren
+            ),
         )
         return [item.obj for items in answers for item in items]  # type: ignore[misc]
+
+    def _plan(self, source: Source, resource: str, pushed: dict, expand: frozenset[str] = frozenset()) -> Plan:
+        support = source.support(resource)
+        assert support is not None
+        return Plan(source, resource, pushed, False, support.max_page, self.context, expand, self.loader.remember)
 
     async def reverse_lookup(self, source: Source, resource: str, field: str, keys: frozenset[str]) -> list[Item]:
         support = source.support(resource)
@@ -128,17 +106,14 @@ class Request:
             return []
         name = f"{field}__uuid"
         if name not in support.pushdown:
-            items = await Plan(source, resource, {}, False, support.max_page, self.context).everything()
+            items = await self._plan(source, resource, {}).everything()
         else:
             # a page of objects gives many keys; a source answers a few per query (one upstream
             # query per key, for a Klantinteracties register), so ask in bounded chunks
             ordered = sorted(keys)
             chunks = [frozenset(ordered[i : i + REVERSE_CHUNK]) for i in range(0, len(ordered), REVERSE_CHUNK)]
-            answers = await asyncio.gather(
-                *(
-                    Plan(source, resource, {name: chunk}, False, support.max_page, self.context).everything()
-                    for chunk in chunks
-                )
+            answers = await gather(
+                self.context.budget, (self._plan(source, resource, {name: chunk}).everything() for chunk in chunks)
             )
             items = [item for answer in answers for item in answer]
         self.loader.remember(items)
@@ -149,13 +124,14 @@ class Request:
     async def keys_for(self, target: str, value: uuid.UUID) -> dict[str, frozenset[str]]:
         """Per source name: the upstream keys a façade UUID of `target` stands for there."""
         keys: dict[str, set[str]] = defaultdict(set)
-        for source, key in self.identities.candidates(target, value):
-            keys[source.name].add(key)
         merged_key = self.identities.merged_candidate(target, value)
-        if merged_key is not None:
+        if merged_key is not None:  # a merged partij's UUID is no source's: ask only for the merged partij
             merged = (await self.loader.merged([merged_key]))[merged_key]
             for item in merged.items if merged else ():
                 keys[item.source.name].add(item.obj.key)
+        else:
+            for source, key in self.identities.candidates(target, value):
+                keys[source.name].add(key)
         return {name: frozenset(found) for name, found in keys.items()}
 
 
@@ -171,46 +147,29 @@ class Engine:
         understood in (the well-known ones and those of the configured profiles)."""
         return Request(self, strict, context, conventions)
 
-    @staticmethod
-    async def _each_source(request: Request, plans: list[Plan], work):
-        """Run `work(plan)` for every source concurrently; a failed source drops out (recorded),
-        or fails the request when it is strict."""
-
-        async def one(plan: Plan):
-            try:
-                return plan, await work(plan)
-            except SourceFailed as failure:
-                request.fail(failure)
-                return plan, None
-
-        done = await asyncio.gather(*(one(plan) for plan in plans))
-        return [(plan, result) for plan, result in done if result is not None]
-
     def sources_for(self, resource: str) -> list[Source]:
         return [source for source in self.sources if source.support(resource)]
 
     # --- detail ------------------------------------------------------------------------------
 
-    async def detail(self, request: Request, resource: ResourceDef, value: uuid.UUID) -> Node:
+    async def detail(
+        self, request: Request, resource: ResourceDef, value: uuid.UUID, expand: frozenset[str] = frozenset()
+    ) -> Node:
         """The object behind a UUID; never partial, and never a 404 while a source that might
-        hold it failed (then 503)."""
-        wanted = [(source, resource.name, key) for source, key in self.identities.candidates(resource.name, value)]
+        hold it failed (then 503). A merged partij's UUID lives in no source's key space: only
+        the merged partij is looked up (with what the answer expands), no source is asked for a
+        key the UUID only seems to decode to there."""
         merged_key = self.identities.merged_candidate(resource.name, value)
+        hint = source_expand(resource.name, expand, self.identities.merge_partijen)
         request.strict = False  # a candidate source failing is only fatal if the object is not found
-        loaded, merged = await asyncio.gather(
-            request.loader.load(wanted),
-            request.loader.merged([merged_key] if merged_key else []),
-        )
+        if merged_key is not None:
+            merged = await request.loader.merged([merged_key], hint)
+            found: Node | None = merged.get(merged_key)
+        else:
+            found = await self._first_found(request, resource.name, value)
+            if isinstance(found, Item) and (key := self._merged_since(found)) is not None:
+                found = (await request.loader.merged([key], hint))[key] or found
         request.strict = True
-        expected = str(value)
-        found: Node | None = next(
-            (i for i in loaded.values() if i is not None and self.identities.object_uuid(i.source, i.obj) == expected),
-            None,
-        )
-        if found is None and merged_key:
-            found = merged.get(merged_key)
-        if found is None:
-            found = await self.by_earlier_uuid(request, loaded.values(), expected)
         if request.failures and (found is None or isinstance(found, MergedPartij)):
             name, reason = next(iter(request.failures.items()))
             source = next(s for s in self.sources if s.name == name)
@@ -219,16 +178,45 @@ class Engine:
             raise not_found()
         return found
 
-    async def by_earlier_uuid(self, request: Request, loaded, expected: str) -> Node | None:
-        """A partij by the UUID it had before it got a BSN, KvK number or vestigingsnummer (its
-        source's UUID): since then it is published under its merged UUID, but a client that
-        created it and then added the identificator still holds the first one (ADR 19)."""
+    async def _first_found(self, request: Request, resource: str, value: uuid.UUID) -> Item | None:
+        """Ask every source whose key space the UUID decodes in, at once; the first that holds the
+        object under this UUID answers, and the others are no longer waited for (a UUID is one
+        object's). A partij is held under its source's UUID also when it is published merged
+        since (`_merged_since`)."""
+        wanted = str(value)
+        candidates = self.identities.candidates(resource, value)
+        request.context.budget.spend_tasks(len(candidates))
+        pending = {asyncio.ensure_future(request.loader.load([(source, resource, key)])) for source, key in candidates}
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    for item in task.result().values():
+                        if item is not None and self.identities.of(item.source, resource, item.obj.key) == wanted:
+                            return item
+            return None
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    async def by_earlier_uuid(self, request: Request, loaded: Iterable[Item | None], expected: str) -> Node | None:
+        """A partij among these, by the UUID it had before it got a BSN, KvK number or
+        vestigingsnummer (its source's UUID), as the merged partij it is published as now."""
         for item in loaded:
-            if item is None or not isinstance(item.obj, Partij) or not (key := merge_key(item.obj)):
+            if item is None or (key := self._merged_since(item)) is None:
                 continue
             if self.identities.of(item.source, item.obj.resource, item.obj.key) == expected:
-                merged = (await request.loader.merged([key]))[key]
-                return merged or item
+                return (await request.loader.merged([key]))[key] or item
+        return None
+
+    def _merged_since(self, item: Item) -> str | None:
+        """The merge identity of a partij found by its source's UUID that is published merged: it
+        got a BSN, KvK number or vestigingsnummer after a client learnt that UUID (it created the
+        partij, then added the identificator), and the UUID still finds it (ADR 19)."""
+        if self.identities.merge_partijen and isinstance(item.obj, Partij):
+            return merge_key(item.obj)
         return None
 
     # --- list --------------------------------------------------------------------------------
@@ -249,32 +237,37 @@ class Engine:
         return result
 
     async def _list(self, request: Request, query: ParsedQuery) -> ListResult:
+        """One page, planned by how many sources serve it and what order they keep (ADR 14)."""
         resource = query.resource.name
         conditions = list(query.conditions)
-        expand = source_expand(resource, query.expand, self.identities.merge_partijen)
+        expand = query.expand
+        merging = resource == "partijen" and self.identities.merge_partijen
+        if merging and (lookup := partijen.lookup_of(conditions)) is not None:
+            return await partijen.looked_up(request, query, conditions, lookup, expand)
         plans = await self._plans(request, resource, conditions, expand)
         if not plans:
             return ListResult(0, [])
-        merging = resource == "partijen" and self.identities.merge_partijen
         if merging:
-            nodes = await self._merged_partijen(request, plans, conditions)
-            start = (query.page - 1) * query.page_size
-            result = self._page(query, len(nodes), nodes[start : start + query.page_size])
-        elif query.resource.order != "source":
-            result = await self._time_ordered(request, query, plans, conditions)
-        else:
-            result = await self._source_ordered(request, query, plans, conditions)
-        return result
+            return await partijen.listed(request, query, plans, conditions, expand)
+        if len(plans) == 1:
+            return await single_source(request, query, plans[0], conditions)
+        if query.resource.order != "source":
+            try:
+                return await merged_by_time(request, query, plans, conditions)
+            except Unmergeable:
+                pass  # a source that cannot order its records has more than a page of them
+        return await by_source(request, query, plans, conditions)
 
     async def _plans(
         self, request: Request, resource: str, conditions: list[Condition], expand: frozenset[str] = frozenset()
     ) -> list[Plan]:
         identity_at = [i for i, c in enumerate(conditions) if c.filter.op == "is"]
-        per_condition = await asyncio.gather(
-            *(
+        per_condition = await gather(
+            request.context.budget,
+            (
                 request.keys_for(target_of(resource, conditions[i].filter.attribute), conditions[i].value)
                 for i in identity_at
-            )
+            ),
         )
         plans = []
         for source in self.sources_for(resource):
@@ -282,167 +275,19 @@ class Engine:
             if any(not k for k in keys.values()):
                 continue  # the object named by a uuid/url filter cannot be in this source
             plans.append(
-                make_plan(source, resource, conditions, keys, request.context, expand, request.loader.remember)
+                make_plan(
+                    source,
+                    resource,
+                    conditions,
+                    keys,
+                    request.context,
+                    expand,
+                    request.loader.remember,
+                    source_expand(resource, expand, self.identities.merge_partijen) - expand,
+                    self.identities.published,
+                )
             )
         return plans
-
-    async def _verified(self, request: Request, items: list[Item], conditions: list[Condition]) -> list[Item]:
-        request.loader.remember(items)
-        if not conditions or not items:
-            return items
-        verdict = await request.matcher.matches(items, conditions)
-        return [item for item, ok in zip(items, verdict, strict=True) if ok]
-
-    async def _all_verified(self, request: Request, plan: Plan, conditions: list[Condition]) -> list[Item]:
-        items = await plan.everything()
-        verified = await self._verified(request, items, conditions)
-        if plan.exact and len(verified) < len(items):
-            log.warning(
-                "source %s returned %d records that do not match its filters",
-                plan.source.name,
-                len(items) - len(verified),
-            )
-        return verified
-
-    # --- resources in source order -------------------------------------------------------------
-
-    async def _source_ordered(self, request, query: ParsedQuery, plans: list[Plan], conditions) -> ListResult:
-        start, end = (query.page - 1) * query.page_size, query.page * query.page_size
-        first_limit = query.page_size if query.page == 1 else 1
-
-        async def phase_one(plan: Plan) -> tuple[list[Item], int]:
-            if plan.exact:
-                items, total = await plan.window(0, first_limit)
-                if total is not None:
-                    return items, total
-            return await self._all_verified(request, plan, conditions), -1  # -1: holds everything
-
-        answered = await self._each_source(request, plans, phase_one)
-        plans = [plan for plan, _ in answered]
-        first = [result for _, result in answered]
-        counts = [total if total >= 0 else len(items) for items, total in first]
-        needed = []
-        offset = 0
-        for plan, (items, total), count in zip(plans, first, counts, strict=True):
-            lo, hi = max(0, start - offset), min(count, end - offset)
-            offset += count
-            needed.append((plan, items, total, lo, hi))
-
-        async def page_part(plan: Plan, items: list[Item], total: int, lo: int, hi: int) -> list[Item]:
-            if hi <= lo:
-                return []
-            if total < 0:
-                return items[lo:hi]
-            window = items[lo:hi] if hi <= len(items) else (await plan.window(lo, hi - lo))[0]
-            verified = await self._verified(request, window, conditions)
-            if len(verified) == len(window):
-                return verified
-            raise _Untrusted(plan)
-
-        by_plan = {id(entry[0]): entry for entry in needed}
-        try:
-            parts = await self._each_source(request, plans, lambda plan: page_part(*by_plan[id(plan)]))
-        except _Untrusted as untrusted:
-            log.warning(
-                "source %s applied a filter it declared exact loosely; reading it whole", untrusted.plan.source.name
-            )
-            demoted = [dataclasses.replace(p, exact=False) if p is untrusted.plan else p for p in plans]
-            return await self._source_ordered(request, query, demoted, conditions)
-        if len(parts) < len(plans):  # a source failed between its count and its page: answer without it
-            return await self._source_ordered(request, query, [plan for plan, _ in parts], conditions)
-        nodes: list[Node] = [item for _, part in parts for item in part]
-        return self._page(query, sum(counts), nodes)
-
-    @staticmethod
-    def _page(query: ParsedQuery, count: int, page: list[Node]) -> ListResult:
-        """One page of a list of `count` (`list` decides what a page past the end is)."""
-        return ListResult(count, page)
-
-    # --- klantcontacten and internetaken: newest first across sources --------------------------
-
-    async def _time_ordered(self, request, query: ParsedQuery, plans: list[Plan], conditions) -> ListResult:
-        field = query.resource.order
-        needed = query.page * query.page_size
-
-        def sort_key(item: Item) -> tuple:
-            moment = getattr(item.obj, field) or _EPOCH
-            return (-moment.timestamp(), self.identities.object_uuid(item.source, item.obj) or "")
-
-        async def top(plan: Plan) -> tuple[list[Item], int]:
-            support = plan.source.support(plan.resource)
-            if plan.exact and support is not None and support.ordered:
-                items, total = await plan.window(0, needed + 1)  # one more shows a tie at the boundary
-                items = await self._extend_ties(plan, items, field, needed)
-                if total is not None and _is_sorted(items, field):
-                    verified = await self._verified(request, items, conditions)
-                    if len(verified) == len(items):
-                        return verified, total
-                log.warning("source %s broke its declared order or filters; reading it whole", plan.source.name)
-            items = await self._all_verified(request, plan, conditions)
-            return sorted(items, key=sort_key), len(items)
-
-        results = [result for _, result in await self._each_source(request, plans, top)]
-        merged = sorted((item for items, _ in results for item in items), key=sort_key)
-        count = sum(total for _, total in results)
-        start = (query.page - 1) * query.page_size
-        return self._page(query, count, merged[start : start + query.page_size])
-
-    @staticmethod
-    async def _extend_ties(plan: Plan, items: list[Item], field: str, needed: int) -> list[Item]:
-        """Read on while records share the timestamp of the last one a page can need, so that the
-        tie-break by UUID sees all of them."""
-        if len(items) <= needed or needed == 0:
-            return items
-        boundary = getattr(items[needed - 1].obj, field)
-        while getattr(items[-1].obj, field) == boundary:
-            more, _ = await plan.window(len(items), 25)
-            known = {item.obj.key for item in items}  # a record left out shifts offsets: no record twice
-            items = items + [item for item in more if item.obj.key not in known]
-            if len(more) < 25:
-                break
-        return items
-
-    # --- partijen merged across sources --------------------------------------------------------
-
-    async def _merged_partijen(self, request, plans: list[Plan], conditions) -> list[Node]:
-        answers = await self._each_source(request, plans, lambda plan: plan.everything())
-        candidates = [item for _, items in answers for item in items]
-        request.loader.remember(candidates)
-        keys = [key for item in candidates if (key := merge_key(item.obj))]  # type: ignore[arg-type]
-        merged = await request.loader.merged(keys)
-        nodes: list[Node] = []
-        seen: set[str] = set()
-        for item in candidates:
-            key = merge_key(item.obj)  # type: ignore[arg-type]
-            node: Node = merged.get(key) or item if key else item  # type: ignore[assignment]
-            identity = node.uuid if isinstance(node, MergedPartij) else f"{item.source.name}\0{item.obj.key}"
-            if identity not in seen:
-                seen.add(identity)
-                nodes.append(node)
-        if conditions:
-            verdict = await request.matcher.matches(nodes, conditions)
-            nodes = [node for node, ok in zip(nodes, verdict, strict=True) if ok]
-        return nodes
-
-
-def source_expand(resource: str, expand: frozenset[str], merge_partijen: bool) -> frozenset[str]:
-    """The expand hint for sources: the client's `expand`, plus, when partijen are merged, the
-    partijen that the expanded objects refer to (`hadBetrokkenen` -> `hadBetrokkenen.wasPartij`).
-
-    Publishing a reference to a mergeable partij needs that partij's identificators; a source
-    that sends the partijen along (a Klantinteracties upstream does) saves one read per partij.
-    Only values the contract allows for the resource are added; the answer is the same either way.
-    """
-    if not merge_partijen or not expand:
-        return expand
-    allowed = RESOURCES[resource].expand
-    extra = {
-        f"{path}.{relation}"
-        for path in expand
-        for relation, target in RESOURCES[target_of(resource, tuple(path.split(".")))].relations.items()
-        if target == "partijen"
-    }
-    return expand | {path for path in extra if path in allowed}
 
 
 def is_identity_lookup(query: ParsedQuery) -> bool:
@@ -455,13 +300,3 @@ def is_identity_lookup(query: ParsedQuery) -> bool:
         if condition.filter.op == "is" and target_of(query.resource.name, condition.filter.attribute) == "partijen":
             return True
     return False
-
-
-class _Untrusted(Exception):
-    def __init__(self, plan: Plan):
-        self.plan = plan
-
-
-def _is_sorted(items: list[Item], field: str) -> bool:
-    moments = [getattr(item.obj, field) or _EPOCH for item in items]
-    return all(a >= b for a, b in itertools.pairwise(moments))

@@ -40,7 +40,10 @@ async def expand(request: Request, renderer: Renderer, pairs: list[tuple[Node, d
     for relation, subtree in tree.items():
         groups = await request.walker.walk([[node_pos(node)] for node, _ in pairs], (relation,), load_last=True)
         targets = [[n for pos in group if (n := _to_node(pos)) is not None] for group in groups]
-        await renderer.prepare(request.loader, [node for group in targets for node in group])
+        found = [node for group in targets for node in group]
+        for deeper in subtree:  # load what the next level expands first: rendering this level then knows it
+            await request.walker.walk([[node_pos(node)] for node in found], (deeper,), load_last=True)
+        await renderer.prepare(request.loader, found)
         next_pairs: list[tuple[Node, dict[str, Any]]] = []
         for (node, out), group in zip(pairs, targets, strict=True):
             rendered = [renderer.node(target) for target in group]

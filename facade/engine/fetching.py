@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from adapters.diagnostics import describe as describe_error
-from adapters.protocol import FilterValue, ListQuery, Pushdown, SourceError, SourceUnavailable
+from adapters.protocol import FilterValue, ListPage, ListQuery, Pushdown, SourceError, SourceUnavailable
+from facade.engine.budget import BudgetExhausted, gather
 from facade.engine.filtering import convention_part
 from facade.engine.graph import Item
 from facade.engine.guard import CallContext
 from facade.engine.params import Condition
+from facade.engine.published import PublishedPartijen
+from facade.engine.render import walk_refs
 from facade.engine.sources import Source
 from facade.errors import ProblemError
+from mapping.ki import Partij
 
 log = logging.getLogger("facade.engine")
 
@@ -30,7 +35,15 @@ class SourceFailed(Exception):
         self.reason = reason
 
     def problem(self) -> ProblemError:
-        """503 with Retry-After: the answer would be incomplete, so there is none (yet)."""
+        """503: the answer would be incomplete, so there is none (yet)."""
+        if self.reason == BudgetExhausted.reason:
+            return ProblemError(
+                503,
+                "request_budget",
+                "Het verzoek vraagt te veel van de bronnen.",
+                "Het antwoord zou meer verzoeken aan de bronapplicaties kosten dan een verzoek mag kosten; "
+                "een onvolledig antwoord wordt voor dit verzoek niet gegeven. Verfijn de vraag.",
+            )
         breaker = self.source.guard.breaker
         retry_after = breaker.retry_after() if breaker.opened_at is not None else 5
         return ProblemError(
@@ -75,11 +88,18 @@ class Plan:
     remember: Callable[[list[Item]], None] | None = None
     """Where objects the source returned along with its records go (the request's loader), at
     once: re-checking filters and expanding then need not fetch them again."""
+    identify: frozenset[str] = frozenset()
+    """`expand` values that bring the partijen the expanded objects refer to: asked for only
+    when a page refers to partijen whose published UUID the façade does not know (ADR 14)."""
+    published: PublishedPartijen | None = None
 
     async def window(self, offset: int, limit: int) -> tuple[list[Item], int | None]:
         """Records [offset, offset+limit) in the source's order (less those that do not map),
-        and its total if known."""
-        items, total, _ = await self._read(offset, limit)
+        and its total if known. A window that reaches the end of the source's answer knows the
+        total itself: what the source claims counts records left out here (no object, unusable)."""
+        items, total, position = await self._read(offset, limit)
+        if position < offset + limit:
+            total = offset + len(items)
         return items, total
 
     async def _read(self, offset: int, limit: int) -> tuple[list[Item], int | None, int]:
@@ -91,6 +111,9 @@ class Plan:
             want = min(end - position, self.max_page)
             query = ListQuery(self.resource, self.pushed, position, want, self.expand)
             page = await call_source(self.source, self.source.guard.list(self.context, query))
+            if self.identify and self._refers_to_unknown_partijen(page):
+                query = dataclasses.replace(query, expand=self.expand | self.identify)
+                page = await call_source(self.source, self.source.guard.list(self.context, query))
             if page.related and self.remember is not None:
                 self.remember([Item(self.source, r) for r in page.related if self.source.accepts(r)])
             total = page.total if page.total is not None else total
@@ -110,25 +133,39 @@ class Plan:
                 break
         return _unique(items), total, position
 
+    def _refers_to_unknown_partijen(self, page: ListPage) -> bool:
+        """Do the objects that came along refer to a partij not among them, whose published UUID
+        the façade does not know? Then the page is asked again with those partijen expanded."""
+        if self.published is None:
+            return False
+        along = {obj.key for obj in page.related if isinstance(obj, Partij)}
+        return any(
+            target == "partijen" and ref.key not in along and self.published.get(self.source.name, ref.key) is None
+            for obj in page.related
+            for _, target, ref in walk_refs(self.source, obj.resource, (), obj)
+        )
+
     async def everything(self) -> list[Item]:
-        """All records matching the pushed filters, reading pages concurrently when the total is known."""
+        """All records matching the pushed filters: the first page, then the pages its total says
+        exist, a few at a time (created as they are read: a source claiming a huge total costs
+        what the request's budget allows, then fails it), then on until a short page."""
         first, total, position = await self._read(0, self.max_page)
         if position < self.max_page:
             return first
-        if total is None:
-            return _unique(first + await self._sequential_from(position))
-        semaphore = asyncio.Semaphore(_PAGE_CONCURRENCY)
+        pages: dict[int, tuple[list[Item], int]] = {0: (first, position)}
+        wanted = range(position, total or 0, self.max_page)
+        offsets = iter(wanted)
 
-        async def one(offset: int) -> tuple[list[Item], int]:
-            async with semaphore:
+        async def reader() -> None:
+            for offset in offsets:  # shared by the readers: each page is read once
                 items, _, end = await self._read(offset, self.max_page)
-                return items, end
+                pages[offset] = (items, end)
 
-        offsets = range(position, total, self.max_page)
-        pages = await asyncio.gather(*(one(offset) for offset in offsets))
-        items = first + [item for page, _ in pages for item in page]
-        last_start, last_end = (offsets[-1], pages[-1][1]) if pages else (0, position)
-        if last_end - last_start == self.max_page:  # the total was too low: read on until a short page
+        await gather(self.context.budget, (reader() for _ in range(min(_PAGE_CONCURRENCY, len(wanted)))))
+        items = [item for offset in sorted(pages) for item in pages[offset][0]]
+        last_start = max(pages)
+        last_end = pages[last_start][1]
+        if last_end - last_start == self.max_page:  # no total, or one too low: read on until a short page
             items += await self._sequential_from(last_end)
         return _unique(items)
 
@@ -169,6 +206,8 @@ def make_plan(
     context: CallContext,
     expand: frozenset[str] = frozenset(),
     remember: Callable[[list[Item]], None] | None = None,
+    identify: frozenset[str] = frozenset(),
+    published: PublishedPartijen | None = None,
 ) -> Plan:
     """Which conditions this source applies itself; `identity_keys` holds the keys per `is` condition."""
     support = source.support(resource)
@@ -195,4 +234,4 @@ def make_plan(
         else:
             pushed[name] = condition.value  # type: ignore[assignment]
         exact = exact and how is Pushdown.EXACT
-    return Plan(source, resource, pushed, exact, support.max_page, context, expand, remember)
+    return Plan(source, resource, pushed, exact, support.max_page, context, expand, remember, identify, published)

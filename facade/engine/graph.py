@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+from facade.engine.budget import Budget, gather
+from facade.engine.published import fingerprint
 from facade.engine.sources import Identities, Source, merge_key, merge_key_parts
 from mapping.ki import KIObject, Partij, Ref
 
@@ -46,6 +48,11 @@ class MergedPartij:
         return getattr(self.items[0].obj, field)
 
 
+def merged_partij(identities: Identities, key: str, items: Iterable[Item]) -> MergedPartij:
+    """The partij of these records (one identity), ordered by their sources' priority."""
+    return MergedPartij(identities.merged(key), key, tuple(sorted(items, key=lambda i: i.source.priority)))
+
+
 def _is_empty_value(value) -> bool:
     """An address or name group with only empty fields counts as absent when merging."""
     dump = getattr(value, "model_dump", None)
@@ -63,7 +70,8 @@ def _done(value):
     return future
 
 
-Finder = Callable[[Source, list[tuple[str, str]]], Awaitable[list[Partij]]]
+Finder = Callable[[Source, list[tuple[str, str]], frozenset[str]], Awaitable[list[Partij]]]
+"""(source, identificatoren, expand hint) -> the source's partijen with one of those identificatoren."""
 Fetcher = Callable[[Source, str, list[str]], Awaitable[dict]]
 FailureHandler = Callable[[Exception], None]
 """Called with a `SourceFailed`: raises it again (a strict request) or records it (a partial answer)."""
@@ -72,13 +80,17 @@ FailureHandler = Callable[[Exception], None]
 class Loader:
     """Request-scoped, batched, memoized access to objects by key and to merged partijen."""
 
-    def __init__(self, identities: Identities, find_partijen: Finder, fetch: Fetcher, on_failure: FailureHandler):
+    def __init__(
+        self, identities: Identities, find_partijen: Finder, fetch: Fetcher, on_failure: FailureHandler, budget: Budget
+    ):
         self.identities = identities
+        self.budget = budget
         self._find_partijen = find_partijen
         self._get_many = fetch
         self._on_failure = on_failure
         self._objects: dict[tuple[str, str, str], asyncio.Future[Item | None]] = {}
         self._merged: dict[str, asyncio.Future[MergedPartij | None]] = {}
+        self._noted: set[tuple[str, str]] = set()
 
     async def load(self, wanted: Iterable[tuple[Source, str, str]]) -> dict[tuple[str, str, str], Item | None]:
         """Objects by (source, resource, key); missing ones map to None."""
@@ -90,7 +102,9 @@ class Loader:
                 self._objects[memo_key] = asyncio.get_running_loop().create_future()
                 batches[(source, resource)].append(key)
         if batches:
-            await asyncio.gather(*(self._fetch(source, resource, keys) for (source, resource), keys in batches.items()))
+            await gather(
+                self.budget, (self._fetch(source, resource, keys) for (source, resource), keys in batches.items())
+            )
         results = {}
         for source, resource, key in wanted:
             memo_key = (source.name, resource, key)
@@ -112,21 +126,52 @@ class Loader:
                     self._objects[(source.name, resource, key)] = _done(None)
                 return
             raise
+        loaded = []
         for key in keys:
             obj = found.get(key)
             # trust no source: an object answered under another key or resource is not it
             valid = obj is not None and obj.key == key and obj.resource == resource and source.accepts(obj)
             self._objects[(source.name, resource, key)].set_result(Item(source, obj) if valid else None)
+            if valid:
+                loaded.append(Item(source, obj))  # type: ignore[arg-type]
+        self._note(loaded)
 
     def remember(self, items: Iterable[Item]) -> None:
         """Objects that arrived through a list query need no second fetch."""
+        items = list(items)
         for item in items:
             memo_key = (item.source.name, item.obj.resource, item.obj.key)
             if memo_key not in self._objects:
                 self._objects[memo_key] = _done(item)
+        self._note(items)
 
-    async def merged(self, keys: Iterable[str]) -> dict[str, MergedPartij | None]:
-        """Merged partijen by merge key: every partij of every source with that identity."""
+    def _note(self, items: list[Item]) -> None:
+        """Partijen just read: the UUIDs they are published under, for references to them later
+        (once per request; encoded again only when the partij's identity changed)."""
+        if not self.identities.merge_partijen:
+            return
+        published = self.identities.published
+        fresh = []
+        for item in items:
+            seen = (item.source.name, item.obj.key)
+            if not isinstance(item.obj, Partij) or seen in self._noted:
+                continue
+            self._noted.add(seen)
+            identity = fingerprint(merge_key(item.obj))
+            if not published.knows(*seen, identity):
+                fresh.append((*seen, identity, self.identities.object_uuid(item.source, item.obj)))
+        published.note(fresh)
+
+    def adopt(self, merged: Iterable[MergedPartij]) -> None:
+        """Merged partijen the engine assembled itself (a lookup read every source for them)."""
+        for partij in merged:
+            if partij.merge_key not in self._merged:
+                self._merged[partij.merge_key] = _done(partij)
+
+    async def merged(self, keys: Iterable[str], expand: frozenset[str] = frozenset()) -> dict[str, MergedPartij | None]:
+        """Merged partijen by merge key: every partij of every source with that identity.
+
+        `expand` is passed to the sources as a hint: what the answer will expand of these partijen."""
         keys = list(dict.fromkeys(keys))
         todo = [key for key in keys if key not in self._merged]
         if todo:
@@ -134,7 +179,7 @@ class Loader:
             for key in todo:
                 self._merged[key] = loop.create_future()
             try:
-                assembled = await self._assemble(todo)
+                assembled = await self._assemble(todo, expand)
             except BaseException as exc:
                 for key in todo:
                     if not self._merged[key].done():
@@ -144,7 +189,7 @@ class Loader:
                 self._merged[key].set_result(assembled.get(key))
         return {key: await self._merged[key] for key in keys}
 
-    async def _assemble(self, keys: list[str]) -> dict[str, MergedPartij]:
+    async def _assemble(self, keys: list[str], expand: frozenset[str]) -> dict[str, MergedPartij]:
         wanted = []
         for key in keys:
             parts = merge_key_parts(key)
@@ -154,14 +199,14 @@ class Loader:
 
         async def find(source: Source) -> list[Partij]:
             try:
-                return await self._find_partijen(source, wanted)
+                return await self._find_partijen(source, wanted, expand)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self._on_failure(exc)  # raises for a strict request; else this source is missing
                 return []
 
-        answers = await asyncio.gather(*(find(source) for source in sources))
+        answers = await gather(self.budget, (find(source) for source in sources))
         grouped: dict[str, list[Item]] = defaultdict(list)
         for source, partijen in zip(sources, answers, strict=True):
             items = [Item(source, partij) for partij in partijen]
@@ -170,10 +215,7 @@ class Loader:
                 key = merge_key(item.obj)  # re-checked: a source may answer loosely
                 if key in keys:
                     grouped[key].append(item)
-        return {
-            key: MergedPartij(self.identities.merged(key), key, tuple(sorted(items, key=lambda i: i.source.priority)))
-            for key, items in grouped.items()
-        }
+        return {key: merged_partij(self.identities, key, items) for key, items in grouped.items()}
 
     async def resolve(self, refs: Iterable[tuple[Source, str, Ref]]) -> dict[tuple[str, str, str], Node | None]:
         """Load referenced objects; partijen that share a merge key come back merged."""
@@ -197,16 +239,19 @@ class Loader:
         return self.identities.object_uuid(node.source, node.obj)
 
     async def ref_uuids(self, refs: Iterable[tuple[Source, str, Ref]]) -> dict[tuple[str, str, str], str | None]:
-        """Published UUIDs of references; a reference to a mergeable partij needs its identificators."""
+        """Published UUIDs of references. A reference to a partij needs its identificators (it may
+        be published merged): known from a partij read lately, else the partij is read."""
         refs = list(refs)
         result: dict[tuple[str, str, str], str | None] = {}
         to_load = []
         for source, resource, ref in refs:
             memo_key = (source.name, resource, ref.key)
-            if resource == "partijen" and self.identities.merge_partijen:
-                to_load.append((source, resource, ref.key))
-            else:
+            if resource != "partijen" or not self.identities.merge_partijen:
                 result[memo_key] = self.identities.of(source, resource, ref.key)
+            elif (known := self.identities.published.get(source.name, ref.key)) is not None:
+                result[memo_key] = known
+            else:
+                to_load.append((source, resource, ref.key))
         if to_load:
             loaded = await self.load(to_load)
             for memo_key, item in loaded.items():

@@ -9,6 +9,7 @@ the filter re-check (is this klantcontact's betrokkene's partij the one with thi
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -39,12 +40,51 @@ def node_pos(node: Node) -> Pos:
     return Pos(node.source, node.obj.resource, (), node.obj)
 
 
+@functools.cache
 def relation_target(resource: str, subpath: tuple[str, ...]) -> str | None:
+    """The resource a reference at `subpath` of a `resource` object points at (the contract's
+    tables: cached, rendering asks it for every reference)."""
     dotted = ".".join(subpath)
     definition = RESOURCES.get(resource)
     if definition and dotted in definition.relations:
         return definition.relations[dotted]
     return EMBEDDED_RELATIONS.get(resource, {}).get(dotted)
+
+
+def target_of(resource: str, definition_path: tuple[str, ...]) -> str:
+    """The resource an identity (`is`) filter's value names, by walking the path's relations."""
+    current, subpath = resource, ()
+    for hop in definition_path:
+        if hop.startswith("~"):
+            current, subpath = hop[1:].partition(":")[0], ()
+            continue
+        subpath = (*subpath, hop)
+        target = relation_target(current, subpath)
+        if target:
+            current, subpath = target, ()
+    return current
+
+
+def source_expand(resource: str, expand: frozenset[str], merge_partijen: bool) -> frozenset[str]:
+    """The client's `expand`, plus, when partijen are merged, the partijen that the expanded
+    objects refer to (`hadBetrokkenen` -> `hadBetrokkenen.wasPartij`).
+
+    Publishing a reference to a mergeable partij needs that partij's identificators; a source
+    that sends the partijen along (a Klantinteracties upstream does) saves one read per partij.
+    The engine asks for them only when a page refers to partijen it has not read lately
+    (`Plan.identify`), and for a detail or lookup, which is one call either way. Only values the
+    contract allows for the resource are added; the answer is the same either way.
+    """
+    if not merge_partijen or not expand:
+        return expand
+    allowed = RESOURCES[resource].expand
+    extra = {
+        f"{path}.{relation}"
+        for path in expand
+        for relation, target in RESOURCES[target_of(resource, tuple(path.split(".")))].relations.items()
+        if target == "partijen"
+    }
+    return expand | {path for path in extra if path in allowed}
 
 
 def _children(pos: Pos, hop: str) -> list[Pos]:

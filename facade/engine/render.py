@@ -221,6 +221,15 @@ class Renderer:
         them, relation lists as the union over all sources."""
         first_item = node.items[0]
         out = self.object(first_item.source, first_item.obj, node.uuid)
+        if len(node.items) == 1:  # one record: its own fields; only its identificatoren de-duplicated
+            identificatoren = first_item.obj.partijIdentificatoren  # type: ignore[attr-defined]
+            seen_groups: set[tuple] = set()
+            out["partijIdentificatoren"] = [
+                rendered
+                for ident, rendered in zip(identificatoren, out["partijIdentificatoren"], strict=True)
+                if not _seen_before(_group(ident), seen_groups)
+            ]
+            return out
         for name, value in _fields(first_item.obj):
             if name == "partijIdentificatie":
                 chosen = node.first("partijIdentificatie")
@@ -228,14 +237,12 @@ class Renderer:
                 out[name] = self._partij_identificatie(owner.source, owner.obj)  # type: ignore[arg-type]
             elif name == "partijIdentificatoren":
                 seen: set[tuple] = set()
-                merged_list = []
-                for item in node.items:
-                    for ident in item.obj.partijIdentificatoren:  # type: ignore[attr-defined]
-                        group = tuple(ident.partijIdentificator.model_dump().values())
-                        if group not in seen:
-                            seen.add(group)
-                            merged_list.append(self.object(item.source, ident))
-                out[name] = merged_list
+                out[name] = [
+                    self.object(item.source, ident)
+                    for item in node.items
+                    for ident in item.obj.partijIdentificatoren  # type: ignore[attr-defined]
+                    if not _seen_before(_group(ident), seen)
+                ]
             elif isinstance(value, list):
                 out[name] = [
                     self._value(item.source, "partijen", (name,), element)
@@ -252,3 +259,15 @@ class Renderer:
         if isinstance(node, MergedPartij):
             return self.merged(node)
         return self.object(node.source, node.obj)
+
+
+def _group(identificator) -> tuple:
+    """What makes two partij-identificatoren the same (kind and number, ADR 6)."""
+    return tuple(identificator.partijIdentificator.model_dump().values())
+
+
+def _seen_before(group: tuple, seen: set[tuple]) -> bool:
+    if group in seen:
+        return True
+    seen.add(group)
+    return False

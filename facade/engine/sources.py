@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from adapters.protocol import ResourceSupport
 from facade.engine.guard import GuardedAdapter
+from facade.engine.published import PublishedPartijen
 from facade.identity import IdentityCodec, KeySpace
 from mapping.keys import TextKey
 from mapping.ki import KIObject, Partij
@@ -109,10 +110,18 @@ def merge_key_parts(key: str) -> tuple[str, str, str] | None:
 class Identities:
     """Turns (source, resource, key) into façade UUIDs and back."""
 
-    def __init__(self, codec: IdentityCodec, sources: Sequence[Source], merge_partijen: bool):
+    def __init__(
+        self,
+        codec: IdentityCodec,
+        sources: Sequence[Source],
+        merge_partijen: bool,
+        published: PublishedPartijen | None = None,
+    ):
         self.codec = codec
         self.sources = sources
         self.merge_partijen = merge_partijen
+        self.published = published if published is not None else PublishedPartijen()
+        """The UUIDs partijen read lately are published under (for references to them)."""
 
     def of(self, source: Source, resource: str, key: str) -> str | None:
         for space in source.spaces.get(resource, ()):

@@ -29,18 +29,22 @@ def test_quick_mode_runs_end_to_end_and_prints_the_table(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=420,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(out.read_text())
     figures = report["figures"]
     with_instances = {9} if instances_skipped() is None else set()  # needs redis-server and nginx
-    assert {f["number"] for f in figures} == {1, 2, 3, 4, 5, 6, 7} | with_instances
+    assert {f["number"] for f in figures} == {1, 2, 3, 4, 5, 6, 7, 8} | with_instances
     assert all(isinstance(f["value"], int | float) and f["value"] > 0 for f in figures)
     calls = next(f for f in figures if f["name"].startswith("ZGW chain: upstream calls"))
     assert calls["value"] >= 2  # a list, then related lookups
     assert "| # | figure" in done.stdout and "ZGW chain" in done.stdout
+    register = [f for f in figures if f["number"] == 8 and "upstream_calls" in f["detail"]]
+    assert len(register) == 10, "five requests at two register sizes"
+    assert len([f for f in figures if f["number"] == 8]) == 12, "and two rows comparing the sizes"
+    assert all(f["detail"]["upstream_calls"] >= 1 for f in register)
 
 
 def test_wrk_results_are_read_from_the_scripts_summary_line():

@@ -235,3 +235,62 @@ async def test_upstream_calls_for_page_five_of_three_sources(third_dataset, reco
     # a deep page reads a deeper window in the same number of calls: one contact search per
     # source, plus the CRM's own lookups of the tasks and staff of those contacts
     assert calls[5] == calls[1] == [3, 3, 3]
+
+
+async def test_a_list_of_partijen_over_two_sources_shows_each_person_once():
+    """Each source pages its own partijen; a person in both is shown once, merged, at the
+    higher-priority source; `count` counts the records of both (an upper bound, ADR 14)."""
+    sources = [("crm", crm()), ("sociaal", crm(SECOND))]
+    singles = []
+    for name, adapter in sources:
+        async with client_for(app([(name, adapter)])) as client:
+            singles.append(await all_results(client, f"{API}/partijen", pageSize=500))
+    async with client_for(app(sources)) as client:
+        first = (await client.get(f"{API}/partijen", params={"pageSize": 7})).json()
+        listed = await all_results(client, f"{API}/partijen", pageSize=7)
+        (henk,) = (await client.get(f"{API}/partijen", params={"partijIdentificator__objectId": HENK_BSN})).json()[
+            "results"
+        ]
+    uuids = [p["uuid"] for p in listed]
+    assert len(uuids) == len(set(uuids)), "every partij once over all pages"
+    assert set(uuids) == {p["uuid"] for single in singles for p in single}
+    assert first["count"] == sum(len(single) for single in singles) > len(uuids), "records of both sources"
+    (listed_henk,) = [p for p in listed if p["uuid"] == henk["uuid"]]
+    assert listed_henk == henk, "in the list as in a lookup: merged from both sources"
+
+
+class NamesEachNumberTwice(Adapter):
+    """A source whose partijen carry each identificator twice (the same kind and number)."""
+
+    def __init__(self, inner: Adapter):
+        self.inner, self.resources = inner, inner.resources
+
+    @staticmethod
+    def _doubled(obj):
+        if obj.resource != "partijen":
+            return obj
+        return obj.model_copy(update={"partijIdentificatoren": [*obj.partijIdentificatoren] * 2})
+
+    async def list(self, query: ListQuery) -> ListPage:
+        page = await self.inner.list(query)
+        return ListPage([self._doubled(r) for r in page.records], page.total, [self._doubled(r) for r in page.related])
+
+    async def get_many(self, resource: str, keys: Collection[str]):
+        return {key: self._doubled(obj) for key, obj in (await self.inner.get_many(resource, keys)).items()}
+
+
+async def test_a_partij_that_names_its_bsn_twice_shows_it_once():
+    """A partij merged by its BSN is shown with each identificator once, also when only one
+    record holds it (ADR 6): in a list, in a lookup and in its detail."""
+    async with client_for(app([("crm", NamesEachNumberTwice(crm()))])) as client:
+        (henk,) = (await client.get(f"{API}/partijen", params={"partijIdentificator__objectId": HENK_BSN})).json()[
+            "results"
+        ]
+        listed = await all_results(client, f"{API}/partijen", pageSize=100)
+        detail = (await client.get(henk["url"].replace("http://testserver", ""))).json()
+    (in_list,) = [p for p in listed if p["uuid"] == henk["uuid"]]
+    for shown in (henk, in_list, detail):
+        numbers = [i["partijIdentificator"]["objectId"] for i in shown["partijIdentificatoren"]]
+        assert numbers.count(HENK_BSN) == 1, numbers
+    assert in_list == henk
+    assert detail == {name: value for name, value in henk.items() if name != "_expand"}

@@ -131,13 +131,28 @@ async def test_what_was_written_is_read_back_at_once_through_the_cache():
 async def test_invalidating_a_resource_forgets_its_answers_only():
     source = MemoryAdapter([])
     guard = GuardedAdapter("mem", source, SourcePolicy(cache_ttl=300), IDENTITY_SECRET.encode())
+    # each read is its own request: within one request an identical call is made once anyway
+    await guard.get_many(CallContext(), "klantcontacten", ["a"])
+    await guard.get_many(CallContext(), "actoren", ["b"])
+    await guard.invalidate("klantcontacten")
+    await guard.get_many(CallContext(), "klantcontacten", ["a"])
+    await guard.get_many(CallContext(), "actoren", ["b"])
+    assert (source.calls["get:klantcontacten"], source.calls["get:actoren"]) == (2, 1)
+
+
+async def test_a_write_makes_its_request_read_that_source_again():
+    class Deleting(MemoryAdapter):
+        async def delete(self, resource: str, key: str) -> None:
+            self.calls["delete"] += 1
+
+    source = Deleting([])
+    guard = GuardedAdapter("mem", source, SourcePolicy(cache_ttl=0), IDENTITY_SECRET.encode())
     context = CallContext()
     await guard.get_many(context, "klantcontacten", ["a"])
-    await guard.get_many(context, "actoren", ["b"])
-    await guard.invalidate("klantcontacten")
-    await guard.get_many(context, "klantcontacten", ["a"])
-    await guard.get_many(context, "actoren", ["b"])
-    assert (source.calls["get:klantcontacten"], source.calls["get:actoren"]) == (2, 1)
+    await guard.get_many(context, "klantcontacten", ["a"])  # the same call: once per request
+    await guard.delete(context, "klantcontacten", "a")
+    await guard.get_many(context, "klantcontacten", ["a"])  # after the write: asked again
+    assert (source.calls["get:klantcontacten"], source.calls["delete"]) == (2, 1)
 
 
 def test_a_write_target_must_take_creates_of_its_collection():
