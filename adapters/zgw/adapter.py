@@ -168,7 +168,6 @@ class ZgwAdapter(Adapter):
             name: dataclasses.replace(support, writes=writes.get(name, WriteSupport()))
             for name, support in declare(settings).items()
         }
-        semaphore = asyncio.Semaphore(settings.max_concurrency)
         self.apis: dict[str, ZgwApi] = {}
         for name in zgw_settings.APIS:
             api_settings: ApiSettings | None = getattr(settings, name)
@@ -184,6 +183,8 @@ class ZgwAdapter(Adapter):
                     auth=_auth(api_settings),
                     transport=transport,
                 )
+                # one bound per API: each is its own application's load (Open Klant 1, Open Zaak, e-Suite)
+                semaphore = asyncio.Semaphore(settings.max_concurrency)
                 self.apis[name] = ZgwApi(name, api_settings.flavour, client, semaphore)  # type: ignore[arg-type]
         self.reads = Reads(settings, self.apis.get("klanten"), self.apis.get("contactmomenten"), self.apis.get("zaken"))
         self.writes = ZgwWrites(settings, self.apis, self.reads, self.get_many)
