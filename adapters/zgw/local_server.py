@@ -445,7 +445,7 @@ def serve_in_thread(
     thread starts, so the server is reachable as soon as this yields. `wrap` puts an ASGI layer
     around the server's app (tests that watch the traffic).
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio sets TCP_NODELAY only then
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound = sock.getsockname()[1]
