@@ -127,7 +127,7 @@ class UpstreamClient:
             with span(self.source, self._api) if span is not None else nullcontext(_no_recorder) as record:
                 request_headers = {**upstream_headers(), **(headers or {})}  # request id, trace context
                 if self._auth is not None:
-                    request_headers.update(self._auth())  # per attempt: a JWT is minted fresh
+                    request_headers.update(self._auth())  # per attempt: a token may be due for renewal
                 self.requests += 1
                 started = time.perf_counter()
                 try:

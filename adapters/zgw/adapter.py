@@ -43,7 +43,7 @@ from adapters.api import (
 )
 from adapters.zgw import settings as zgw_settings
 from adapters.zgw.jwt import ZgwJwt, bearer
-from adapters.zgw.reads import Reads, _by_uuid
+from adapters.zgw.reads import KlantenAlong, Reads, _by_uuid
 from adapters.zgw.settings import ApiSettings, ZgwSettings
 from adapters.zgw.upstream import Record, ZgwApi
 from adapters.zgw.writes import ZgwWrites, write_support
@@ -168,7 +168,6 @@ class ZgwAdapter(Adapter):
             name: dataclasses.replace(support, writes=writes.get(name, WriteSupport()))
             for name, support in declare(settings).items()
         }
-        semaphore = asyncio.Semaphore(settings.max_concurrency)
         self.apis: dict[str, ZgwApi] = {}
         for name in zgw_settings.APIS:
             api_settings: ApiSettings | None = getattr(settings, name)
@@ -184,6 +183,8 @@ class ZgwAdapter(Adapter):
                     auth=_auth(api_settings),
                     transport=transport,
                 )
+                # one bound per API: each is its own application's load (Open Klant 1, Open Zaak, e-Suite)
+                semaphore = asyncio.Semaphore(settings.max_concurrency)
                 self.apis[name] = ZgwApi(name, api_settings.flavour, client, semaphore)  # type: ignore[arg-type]
         self.reads = Reads(settings, self.apis.get("klanten"), self.apis.get("contactmomenten"), self.apis.get("zaken"))
         self.writes = ZgwWrites(settings, self.apis, self.reads, self.get_many)
@@ -461,7 +462,9 @@ class ZgwAdapter(Adapter):
     ) -> tuple[list[KIObject], list[KIObject]]:
         """Klantcontacten in entry order, and the related objects read along (onderwerpobjecten;
         betrokkenen and their partijen when the client expands them)."""
-        bundles = {b.key: b for b in await self.reads.bundles([r for kind, r in entries if kind == "cm"])}
+        with_partijen = any(e == "hadBetrokkenen" or e.startswith("hadBetrokkenen.") for e in expand)
+        along = KlantenAlong(self.reads) if with_partijen else None
+        bundles = {b.key: b for b in await self.reads.bundles([r for kind, r in entries if kind == "cm"], along)}
         records: list[KIObject] = []
         related: list[KIObject] = []
         contactmomenten = "contactmomenten" in self.apis
@@ -480,10 +483,10 @@ class ZgwAdapter(Adapter):
                 built = None
             if built is not None:
                 records.append(built)
-        if any(e == "hadBetrokkenen" or e.startswith("hadBetrokkenen.") for e in expand):
+        if along is not None:
             kcms = [r for b in bundles.values() for r in b.klantcontactmomenten]
             cms = {k: b.record for k, b in bundles.items()}
-            related += await self._betrokkenen(kcms, cms, with_partijen=True)
+            related += await self._betrokkenen(kcms, cms, along)
         return records, related
 
     async def _klantcontacten_by_keys(self, keys: set[str]) -> list[KIObject]:
@@ -499,19 +502,19 @@ class ZgwAdapter(Adapter):
     # --- betrokkenen -----------------------------------------------------------------------------
 
     async def _betrokkenen(
-        self, kcms: Sequence[Record], cms: Mapping[str, Record] | None = None, with_partijen: bool = False
+        self, kcms: Sequence[Record], cms: Mapping[str, Record] | None = None, along: KlantenAlong | None = None
     ) -> list[KIObject]:
         """Betrokkenen of these klantcontactmomenten: reads their contactmomenten (for the
-        initiator) and klanten (for the names) unless given; optionally the partijen too."""
+        initiator) unless given, and their klanten (for the names). With the klanten already
+        read `along` with their links, the partijen too."""
         known = dict(cms or {})
         missing = {k for r in kcms if (k := m.uuid_of(r.get("contactmoment"))) and k not in known}
-        klant_urls = {k: url for r in kcms if (k := m.uuid_of(url := r.get("klant"))) and isinstance(url, str)}
-        # one round: the contactmomenten, the klanten and (for partijen) the klanten's own links
-        more, klanten, links = await concurrently(
+        klant_keys = {k for r in kcms if (k := m.uuid_of(r.get("klant")))}
+        # one round: the contactmomenten and the klanten
+        more, klanten = await concurrently(
             [
                 self.reads.contactmomenten_by_keys(missing),
-                self.reads.klanten_by_keys(set(klant_urls)),
-                self.reads.klantcontactmomenten_of(klant_urls if with_partijen else {}),
+                _given(along.klanten) if along is not None else self.reads.klanten_by_keys(klant_keys),
             ]
         )
         known |= more
@@ -522,8 +525,8 @@ class ZgwAdapter(Adapter):
             klant = klanten.get(m.uuid_of(kcm.get("klant")) or "")
             if b := _build("betrokkenen", key, lambda r=kcm, c=cm, k=klant: m.betrokkene(r, c, k)):
                 built.append(b)
-        if with_partijen:
-            built += await self._partijen(list(klanten.values()), links)
+        if along is not None:
+            built += await self._partijen(list(klanten.values()), along.links)
         return built
 
     async def _list_betrokkenen(self, q: ListQuery) -> ListPage:
@@ -694,6 +697,10 @@ class ZgwAdapter(Adapter):
 
 async def _nothing() -> tuple[list[Record], int]:
     return [], 0
+
+
+async def _given(klanten: dict[str, Record]) -> dict[str, Record]:
+    return klanten
 
 
 def _auth(api: ApiSettings):

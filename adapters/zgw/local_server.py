@@ -38,6 +38,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from adapters.zgw.flavours import DETAIL_PARAMETERS, WRITES, Api, Flavour, declared, scope
 from adapters.zgw.local_writes import LocalWrites, Rejected
@@ -436,20 +437,23 @@ def serve_in_thread(
     flavour: Flavour = "vng",
     page_size: int = 100,
     scopes: Mapping[str, Collection[str]] | None = None,
+    wrap: Callable[[ASGIApp], ASGIApp] | None = None,
 ) -> Iterator[ZgwServer]:
     """Run a `ZgwServer` with uvicorn in a background thread until the block ends.
 
     Port 0 takes a free port; the server's `base` says which. The socket is bound before the
-    thread starts, so the server is reachable as soon as this yields.
+    thread starts, so the server is reachable as soon as this yields. `wrap` puts an ASGI layer
+    around the server's app (tests that watch the traffic).
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio sets TCP_NODELAY only then
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound = sock.getsockname()[1]
     server = ZgwServer(
         seed if seed is not None else demo_seed(), clients or {}, f"http://{host}:{bound}", flavour, page_size, scopes
     )
-    config = uvicorn.Config(server.app, log_level="warning", access_log=False, lifespan="off")
+    app = server.app if wrap is None else wrap(server.app)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     runner = uvicorn.Server(config)
     thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, name="local-zgw", daemon=True)
     thread.start()

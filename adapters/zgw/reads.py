@@ -39,6 +39,32 @@ def _by_uuid(records: Iterable[Record]) -> dict[str, Record]:
     return {key: r for r in records if (key := m.record_uuid(r))}
 
 
+class KlantenAlong:
+    """The klanten named by klantcontactmomenten, read as each list of links comes in (not after
+    the whole round), each klant once per request, with its own klantcontactmomenten (the
+    klant's URL is in the link, so both go at the same time)."""
+
+    def __init__(self, reads: Reads):
+        self._reads = reads
+        self._asked: set[str] = set()
+        self.klanten: dict[str, Record] = {}
+        self.links: dict[str, list[Record]] = {}
+        """Per klant UUID: its klantcontactmomenten."""
+
+    async def read(self, kcms: Iterable[Record]) -> None:
+        urls = {
+            key: url
+            for r in kcms
+            if (key := m.uuid_of(url := r.get("klant"))) and isinstance(url, str) and key not in self._asked
+        }
+        self._asked |= urls.keys()
+        klanten, links = await concurrently(
+            [self._reads.klanten_by_keys(set(urls)), self._reads.klantcontactmomenten_of(urls)]
+        )
+        self.klanten |= klanten
+        self.links |= links
+
+
 class Reads:
     """Upstream reads of one source; instances hold no data between calls."""
 
@@ -177,20 +203,64 @@ class Reads:
         sent = {k: v for k, v in params.items() if self.contactmomenten.accepts("objectcontactmomenten", k)}
         return await self.contactmomenten.all("objectcontactmomenten", sent)
 
-    async def bundles(self, cms: Sequence[Record]) -> list[m.Contactmoment]:
+    async def bundles(self, cms: Sequence[Record], along: KlantenAlong | None = None) -> list[m.Contactmoment]:
         """Contactmomenten with their klant-, object- and zaakcontactmomenten (zgw-upstreams §8:
-        from Open Klant 1's expand, else one list call per contactmoment and link kind)."""
+        from Open Klant 1's expand, else one list call per contactmoment and link kind), and,
+        when `along` is given, the klanten those links name (read into it).
+
+        One flat set of reads, no rounds: each contactmoment's klantcontactmomenten are asked
+        first (so they take the first slots of `max_concurrency`), and the klanten they name
+        are asked as soon as they are in, while the other link lists are still out."""
         if not cms:
             return []
+        api = self.contactmomenten
+        assert api is not None
         keyed = [(key, cm) for cm in cms if (key := m.record_uuid(cm))]
-        zcm_reads = []
-        if self.zaken is not None:
-            zcm_reads = [self.zaken.all("zaakcontactmomenten", {"contactmoment": cm["url"]}) for _, cm in keyed]
-        # one round: the Contactmomenten API's links and the Zaken API's mirrors at the same time
-        (kcms, ocms), *answers = await concurrently([self._links(keyed), *zcm_reads])
+        kcms: dict[str, list[Record]] = defaultdict(list)
+        ocms: dict[str, list[Record]] = defaultdict(list)
         zcms: dict[str, list[Record]] = defaultdict(list)
-        for (key, _), answer in zip(keyed, answers, strict=False):
+        missing = []
+        for key, cm in keyed:
+            if (expanded := _expanded(cm)) is None:
+                missing.append((key, cm))
+            else:
+                kcms[key], ocms[key] = expanded
+        everything: asyncio.Future[list[Record]] | None = None
+        if missing and not api.accepts("klantcontactmomenten", "contactmoment"):
+            # e-Suite lists klantcontactmomenten only by klant: read them once for this call
+            everything = asyncio.ensure_future(api.all("klantcontactmomenten"))
+
+        async def klant_links(key: str, url: str) -> None:
+            answer = await (
+                asyncio.shield(everything)
+                if everything is not None
+                else api.all("klantcontactmomenten", {"contactmoment": url})
+            )
+            kcms[key] = [r for r in answer if m.uuid_of(r.get("contactmoment")) == key]
+            if along is not None:
+                await along.read(kcms[key])
+
+        async def object_links(key: str, url: str) -> None:
+            answer = await self.objectcontactmomenten({"contactmoment": url})
+            ocms[key] = [r for r in answer if m.uuid_of(r.get("contactmoment")) == key]
+
+        async def zaak_links(key: str, url: str, zaken: ZgwApi) -> None:
+            answer = await zaken.all("zaakcontactmomenten", {"contactmoment": url})
             zcms[key] = [z for z in answer if m.uuid_of(z.get("contactmoment")) == key]
+
+        expanded_klanten = [] if along is None else [along.read(kcms[key]) for key, _ in keyed if key in kcms]
+        try:
+            await concurrently(
+                [
+                    *(klant_links(key, cm["url"]) for key, cm in missing),
+                    *expanded_klanten,
+                    *(object_links(key, cm["url"]) for key, cm in missing),
+                    *(zaak_links(key, cm["url"], self.zaken) for key, cm in keyed if self.zaken is not None),
+                ]
+            )
+        finally:
+            if everything is not None:
+                everything.cancel()  # shielded for its readers: ended here if the call ends first
         s = self.settings
         return [
             m.Contactmoment(
@@ -206,38 +276,6 @@ class Reads:
             )
             for key, cm in keyed
         ]
-
-    async def _links(self, keyed: list[tuple[str, Record]]) -> tuple[dict[str, list[Record]], dict[str, list[Record]]]:
-        api = self.contactmomenten
-        assert api is not None
-        kcms: dict[str, list[Record]] = defaultdict(list)
-        ocms: dict[str, list[Record]] = defaultdict(list)
-        missing = []
-        for key, cm in keyed:
-            expanded = _expanded(cm)
-            if expanded is None:
-                missing.append((key, cm))
-            else:
-                kcms[key], ocms[key] = expanded
-        if not missing:
-            return kcms, ocms
-        everything: asyncio.Future[list[Record]] | None = None
-        if api.accepts("klantcontactmomenten", "contactmoment"):
-            kcm_reads = [api.all("klantcontactmomenten", {"contactmoment": cm["url"]}) for _, cm in missing]
-        else:  # e-Suite lists klantcontactmomenten only by klant: read them once for this call
-            everything = asyncio.ensure_future(api.all("klantcontactmomenten"))
-            kcm_reads = [asyncio.shield(everything) for _ in missing]
-        try:
-            answers = await concurrently(
-                [*kcm_reads, *(self.objectcontactmomenten({"contactmoment": cm["url"]}) for _, cm in missing)]
-            )
-        finally:
-            if everything is not None:
-                everything.cancel()  # shielded for its readers: ended here if the call ends first
-        for index, (key, _) in enumerate(missing):
-            kcms[key] = [r for r in answers[index] if m.uuid_of(r.get("contactmoment")) == key]
-            ocms[key] = [r for r in answers[len(missing) + index] if m.uuid_of(r.get("contactmoment")) == key]
-        return kcms, ocms
 
     # --- Zaken API -----------------------------------------------------------------------------
 

@@ -71,7 +71,7 @@ class ZgwSettings(AdapterSettings):
     onderwerp: str = Field(default="Contactmoment", min_length=1, max_length=200)
     """`onderwerp` of a klantcontact whose contactmoment has none (the VNG API has no such field)."""
     max_concurrency: int = Field(default=8, ge=1, le=64)
-    """Upstream requests one adapter call runs at the same time."""
+    """Requests this source (in one worker process) has under way at the same time, per API."""
     onderwerp_link_base: str = Field(default="", max_length=800, pattern=r"^$|^https?://[^\s?#]+[^\s]*$")
     """URL prefix under which the façade keeps a klantcontact's `onderwerp` as an `onderwerpLinks`
     entry (`<prefix><quoted onderwerp>`), written and read back; empty: only `onderwerp` is read."""

@@ -9,6 +9,7 @@ import jwt
 import pytest
 
 from adapters.registry import InvalidAdapterSettings, create_adapter
+from adapters.zgw import jwt as jwt_module
 from adapters.zgw.jwt import ZgwJwt
 from adapters.zgw.settings import ZgwSettings
 from tests.zgw.support import CLIENT_ID, SECRET, SECRET_ENV, api_settings, zgw_settings
@@ -34,6 +35,28 @@ def test_jwt_is_minted_fresh():
     claims = jwt.decode(auth()["Authorization"].removeprefix("Bearer "), SECRET, algorithms=["HS256"])
     assert abs(claims["iat"] - time.time()) < 5
     assert SECRET not in repr(auth)
+
+
+def test_jwt_is_kept_for_at_most_its_reuse_window(monkeypatch):
+    """One token serves the calls of a short window (signing per call cost a page of the ZGW
+    chain 26 signatures); after it a new one is minted, so `iat` is never older than the window."""
+    clock = {"wall": 1_700_000_000.0, "monotonic": 500.0}
+    monkeypatch.setattr(jwt_module.time, "time", lambda: clock["wall"])
+    monkeypatch.setattr(jwt_module.time, "monotonic", lambda: clock["monotonic"])
+    auth = ZgwJwt(CLIENT_ID, SECRET)
+
+    def iat() -> int:
+        return jwt.decode(auth()["Authorization"].removeprefix("Bearer "), SECRET, algorithms=["HS256"])["iat"]
+
+    first = auth()
+    assert iat() == 1_700_000_000
+    for elapsed in (1, jwt_module.REUSE_SECONDS - 1):
+        clock["wall"], clock["monotonic"] = 1_700_000_000 + elapsed, 500 + elapsed
+        assert auth() == first
+    clock["wall"], clock["monotonic"] = 1_700_000_000 + jwt_module.REUSE_SECONDS, 500 + jwt_module.REUSE_SECONDS
+    assert auth() != first
+    assert iat() == 1_700_000_000 + jwt_module.REUSE_SECONDS
+    assert jwt_module.REUSE_SECONDS <= 300  # zgw-upstreams §5: a few minutes at most, against a one-hour expiry
 
 
 @pytest.mark.parametrize(
