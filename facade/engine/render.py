@@ -44,6 +44,16 @@ def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(name for name in model.model_fields if name not in hidden)
 
 
+@functools.cache
+def _special_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Fields that `Renderer.object` renders other than as they are (with a field beside them, or
+    in another shape); every other field is a plain one."""
+    special = {"toegewezenAanActoren"} if issubclass(model, InterneTaak) else set()
+    special |= {"partijIdentificatie"} if issubclass(model, Partij) else set()
+    special |= {"contactnaam"} if getattr(model, "resource", None) == "betrokkenen" else set()
+    return frozenset(special)
+
+
 def _fields(model: BaseModel) -> Iterator[tuple[str, Any]]:
     for name in _field_names(type(model)):
         yield name, getattr(model, name)
@@ -152,14 +162,22 @@ class Renderer:
             target = relation_target(resource, subpath)
             return self.ref(source, target, value) if target else None
         if isinstance(value, list):
-            return [self._value(source, resource, subpath, element) for element in value]
+            return [
+                element if type(element) in _SCALARS else self._value(source, resource, subpath, element)
+                for element in value
+            ]
         if isinstance(value, KIObject):
             return self.object(source, value)
         if isinstance(value, BaseModel):
-            return {
-                name: v if type(v) in _SCALARS else self._value(source, resource, (*subpath, name), v)
-                for name, v in _fields(value)
-            }
+            group: dict[str, Any] = {}
+            for name in _field_names(type(value)):
+                field_value = getattr(value, name)
+                group[name] = (
+                    field_value
+                    if type(field_value) in _SCALARS
+                    else self._value(source, resource, (*subpath, name), field_value)
+                )
+            return group
         if isinstance(value, dt.datetime):
             return value.astimezone(dt.UTC)
         return value
@@ -194,10 +212,15 @@ class Renderer:
         uuid = uuid or self.identities.object_uuid(source, obj)
         out: dict[str, Any] = {"uuid": uuid, "url": self.url(resource, uuid) if uuid else None}
         published = self._published_identificator(obj)
-        for name, value in _fields(obj):
+        special = _special_fields(type(obj))
+        for name in _field_names(type(obj)):
+            value = getattr(obj, name)
+            if name not in special and published is None:  # the common case: a plain field
+                out[name] = value if type(value) in _SCALARS else self._value(source, resource, (name,), value)
+                continue
             if published is not None and name == published[0]:
                 value = published[1]
-            if isinstance(obj, InterneTaak) and name == "toegewezenAanActoren":
+            if name == "toegewezenAanActoren" and isinstance(obj, InterneTaak):
                 first = value[0] if value else None
                 out["toegewezenAanActor"] = self.ref(source, "actoren", first)
             if name == "partijIdentificatie" and isinstance(obj, Partij):
