@@ -116,7 +116,7 @@ def _ref_key(value: Any, target: str) -> str | None:
             key = canonical_uuid(tail[1])
     if key is None:
         return None
-    if tail and (tail[0] != target or canonical_uuid(tail[-1]) != key):
+    if tail and (tail[0] != target or (tail[-1] != key and canonical_uuid(tail[-1]) != key)):
         log.warning("klantinteracties: dropped a reference to %s whose url names another object", target)
         return None
     return key

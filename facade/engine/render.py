@@ -103,6 +103,38 @@ def walk_refs(source: Source, resource: str, subpath: tuple[str, ...], value: An
             yield from walk_refs(source, resource, (*subpath, name), field_value)
 
 
+@functools.cache
+def _fields_toward_partijen(model: type[KIObject]) -> tuple[str, ...]:
+    """The fields of a class in which a reference to a partij can be: a reference whose relation
+    points at partijen, a value group, an embedded object that may refer to one, an unknown type.
+    A list of references to betrokkenen or digitale adressen is not walked to find none."""
+    found = []
+    for name in _field_names(model):
+        for kind in _classes_in(model.model_fields[name].annotation):
+            if kind is Any or kind is object:
+                break
+            if isinstance(kind, type) and issubclass(kind, KIObject):
+                if kind is model or may_refer_to_partijen(kind):
+                    break
+            elif isinstance(kind, type) and issubclass(kind, BaseModel):
+                break
+        else:
+            if relation_target(model.resource, (name,)) != "partijen":
+                continue
+        found.append(name)
+    return tuple(found)
+
+
+def partij_refs(source: Source, obj: KIObject) -> Iterator[tuple[Source, str, Ref]]:
+    """`walk_refs` of an object, only its references to partijen (and only where they can be)."""
+    if not may_refer_to_partijen(type(obj)):
+        return
+    for name in _fields_toward_partijen(type(obj)):
+        for found in walk_refs(source, obj.resource, (name,), getattr(obj, name)):
+            if found[1] == "partijen":
+                yield found
+
+
 def node_items(node: Node) -> tuple[Item, ...]:
     return node.items if isinstance(node, MergedPartij) else (node,)
 
@@ -122,14 +154,7 @@ class Renderer:
         """Resolve the published UUIDs of all partij references of these nodes in one batch."""
         if not self.identities.merge_partijen:
             return
-        refs = [
-            ref
-            for node in nodes
-            for item in node_items(node)
-            if may_refer_to_partijen(type(item.obj))
-            for ref in walk_refs(item.source, item.obj.resource, (), item.obj)
-            if ref[1] == "partijen"
-        ]
+        refs = [ref for node in nodes for item in node_items(node) for ref in partij_refs(item.source, item.obj)]
         if refs:
             self._partij_uuids.update(await loader.ref_uuids(refs))
 
@@ -286,7 +311,8 @@ class Renderer:
 
 def _group(identificator) -> tuple:
     """What makes two partij-identificatoren the same (kind and number, ADR 6)."""
-    return tuple(identificator.partijIdentificator.model_dump().values())
+    codes = identificator.partijIdentificator
+    return tuple(getattr(codes, name) for name in _field_names(type(codes)))
 
 
 def _seen_before(group: tuple, seen: set[tuple]) -> bool:
