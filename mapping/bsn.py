@@ -46,11 +46,22 @@ address, but could be a BSN, as under any code a client or an upstream may choos
 _SEPARATORS = frozenset(" \t\r\n\u00a0.-_/")
 
 
+_FOLDED_CODES: dict[str, str] = {}
+"""`_code` of codes seen before (an answer repeats a few codes thousands of times); only codes
+without a digit, so never a value that could be a BSN; bounded."""
+_FOLDED_CODES_MAX = 1024
+
+
 def _code(value: Any) -> str:
     """A code as compared here: NFKC (full-width letters fold), case-folded, letters and digits only."""
     if not isinstance(value, str):
         return ""
-    return "".join(c for c in unicodedata.normalize("NFKC", value).casefold() if c.isalnum())
+    if (known := _FOLDED_CODES.get(value)) is not None:
+        return known
+    folded = "".join(c for c in unicodedata.normalize("NFKC", value).casefold() if c.isalnum())
+    if (folded.isalpha() or not folded) and len(_FOLDED_CODES) < _FOLDED_CODES_MAX:
+        _FOLDED_CODES[value] = folded
+    return folded
 
 
 def ascii_digits(value: Any) -> str | None:

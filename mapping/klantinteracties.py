@@ -24,13 +24,13 @@ import functools
 import logging
 import re
 import uuid as uuidlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 from pydantic import BaseModel
 
+from mapping.bsn import group_is_bsn
 from mapping.codes import to_current
 from mapping.contract import RESOURCES
 from mapping.conventions import facts_from
@@ -116,7 +116,7 @@ def _ref_key(value: Any, target: str) -> str | None:
             key = canonical_uuid(tail[1])
     if key is None:
         return None
-    if tail and (tail[0] != target or canonical_uuid(tail[-1]) != key):
+    if tail and (tail[0] != target or (tail[-1] != key and canonical_uuid(tail[-1]) != key)):
         log.warning("klantinteracties: dropped a reference to %s whose url names another object", target)
         return None
     return key
@@ -137,31 +137,83 @@ def refs(values: Any, target: str) -> list[Ref]:
 
 
 @functools.cache
-def _model_fields(model: type[BaseModel]) -> dict[str, Any]:
-    return model.model_fields
+def _null_allowed(model: type[BaseModel]) -> dict[str, bool]:
+    """Per field of the model: may a null be passed on (its default is null)?"""
+    return {name: info.default is None for name, info in model.model_fields.items()}
 
 
-def _fields(model: type[BaseModel], raw: Raw, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+def _fields(model: type[BaseModel], raw: Raw, names: Iterable[str] | None = None) -> dict[str, Any]:
     """The given fields that `raw` has; a null where the model has a non-null default is left out."""
-    fields = _model_fields(model)
-    wanted = names if names is not None else tuple(fields)
-    return {
-        name: raw[name]
-        for name in wanted
-        if name in raw and name in fields and (raw[name] is not None or fields[name].default is None)
-    }
+    null_allowed = _null_allowed(model)
+    found = {}
+    for name in null_allowed if names is None else names:
+        if name in raw and name in null_allowed and ((value := raw[name]) is not None or null_allowed[name]):
+            found[name] = value
+    return found
 
 
 def group(model: type[BaseModel], value: Any) -> Any:
     """A nested value group (address, name, identificator); unknown fields ignored."""
     if not isinstance(value, Mapping):
         return None
+    if model in _SHARED_GROUPS and (content := _content_key(value)) is not None:
+        return _shared_group(model, content)
     return model(**_fields(model, value))
+
+
+_SHARED_GROUPS = frozenset({Adres, Contactnaam})
+"""Value groups built once per content and shared (frozen models): a page repeats the same (often
+empty) addresses and names many times. Never an identificator group: no BSN is kept here."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_group(model: type[BaseModel], content: tuple) -> BaseModel:
+    """The validated group of this content (errors are raised each time, not kept)."""
+    return model(**_fields(model, _from_content(content)))
 
 
 def _groups(raw: Raw, **models: type[BaseModel]) -> dict[str, Any]:
     """Value groups by field name, only for the fields `raw` has (else the model default holds)."""
     return {name: group(model, raw[name]) for name, model in models.items() if name in raw}
+
+
+# --- memoizing by content ----------------------------------------------------------------------
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Values a content key holds as they are; a float is left out on purpose (a non-finite number
+from a lenient parse must break its record, never share another record's model)."""
+
+
+def _content_key(value: Mapping) -> tuple | None:
+    """A hashable key of a JSON object's content, with each value's type (`1` and `True` are equal
+    keys otherwise); None when it holds anything but text, integers, booleans, nulls, objects and
+    lists: such a record is mapped on its own."""
+    content = []
+    for name, field_value in value.items():
+        kind = type(field_value)
+        if kind in _PLAIN:
+            content.append((name, kind, field_value))
+        elif kind is dict or kind is list:
+            nested = _content_key(field_value if kind is dict else dict(enumerate(field_value)))
+            if nested is None:
+                return None
+            content.append((name, kind, nested))
+        else:
+            return None
+    return tuple(content)
+
+
+def _from_content(content: tuple) -> dict:
+    """The JSON object a `_content_key` was made of."""
+    found: dict = {}
+    for name, kind, value in content:
+        if kind is dict:
+            found[name] = _from_content(value)
+        elif kind is list:
+            found[name] = list(_from_content(value).values())
+        else:
+            found[name] = value
+    return found
 
 
 # --- resources ---------------------------------------------------------------------------------
@@ -319,19 +371,20 @@ def actor_facts(identificator: Identificator | None) -> ActorFacts | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _actor_of_json(text: bytes) -> Actor:
-    return actor(orjson.loads(text))
+def _shared_actor(content: tuple) -> Actor:
+    return actor(_from_content(content))
 
 
 def _actor(value: Any) -> Actor:
     """`actor`, memoized by content: a page of klantcontacten names the same few employees many
-    times, and a (frozen) model can be shared. Errors are not memoized: they are raised each time."""
+    times, and a (frozen) model can be shared. Errors are not memoized: they are raised each time.
+    An actor whose identificator could hold a BSN is not memoized (no BSN is kept here)."""
     if isinstance(value, Mapping):
-        try:
-            text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-        except TypeError:
-            return actor(value)
-        return _actor_of_json(text)
+        identificator = value.get("actoridentificator")
+        if not (isinstance(identificator, Mapping) and group_is_bsn(identificator)):
+            content = _content_key(value)
+            if content is not None:
+                return _shared_actor(content)
     return actor(value)
 
 

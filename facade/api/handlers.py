@@ -13,7 +13,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from facade.api.permissions import collections_read
-from facade.api.privacy import BsnObserver, ProcessingLog, bsns_in, refuse_bsn_search, searched_bsns, withhold_bsns
+from facade.api.privacy import (
+    BsnObserver,
+    ProcessingLog,
+    bsn_groups,
+    bsns_of_groups,
+    refuse_bsn_search,
+    searched_bsns,
+    withhold_bsns,
+)
 from facade.api.requests import BaseUrlPolicy, Client, ClientAuth, resolve_url_filters
 from facade.config import Settings
 from facade.engine.budget import Budget
@@ -136,7 +144,8 @@ class Api:
             status = problem.status
             raise
         finally:
-            shown = bsns_in(body)
+            groups = bsn_groups(body)  # one walk: what was shown, and what to withhold
+            shown = bsns_of_groups(groups)
             if self.processing_log is not None:
                 observed = context.observer.bsns if isinstance(context.observer, BsnObserver) else set()
                 self.processing_log.record(
@@ -151,7 +160,7 @@ class Api:
                     status=status,
                 )
             if not client.permissions.bsn:
-                withhold_bsns(body)
+                withhold_bsns(body, groups)
 
     @staticmethod
     def _respond(body: object, engine_request, context: CallContext) -> Response:

@@ -80,27 +80,43 @@ def refuse_bsn_search() -> ProblemError:
     )
 
 
-def _bsn_groups(body: Any) -> Iterator[dict[str, Any]]:
-    """Every identificator group that holds a BSN in an answer (inline, embedded or expanded)."""
-    if isinstance(body, dict):
-        for name, child in body.items():
-            if name in IDENTIFICATOR_GROUPS and isinstance(child, dict) and group_is_bsn(child):
-                yield child
-            else:
-                yield from _bsn_groups(child)
-    elif isinstance(body, list):
-        for child in body:
-            yield from _bsn_groups(child)
+def bsn_groups(body: Any) -> list[dict[str, Any]]:
+    """Every identificator group that holds a BSN in an answer (inline, embedded or expanded).
+
+    One walk over the answer's dicts and lists with an explicit stack: a page with expansions
+    holds tens of thousands of values, and a generator per value cost more than the checks."""
+    found: list[dict[str, Any]] = []
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            for name, child in value.items():
+                if isinstance(child, dict):
+                    if name in IDENTIFICATOR_GROUPS and group_is_bsn(child):
+                        found.append(child)
+                    else:
+                        pending.append(child)
+                elif isinstance(child, list):
+                    pending.append(child)
+        elif isinstance(value, list):
+            pending.extend(child for child in value if isinstance(child, dict | list))
+    return found
+
+
+def bsns_of_groups(groups: Iterable[dict[str, Any]]) -> set[str]:
+    """The BSN values of `bsn_groups` (not those already withheld)."""
+    return {group["objectId"] for group in groups} - {WITHHELD}
 
 
 def bsns_in(body: Any) -> set[str]:
     """Every BSN value an answer holds."""
-    return {group["objectId"] for group in _bsn_groups(body)} - {WITHHELD}
+    return bsns_of_groups(bsn_groups(body))
 
 
-def withhold_bsns(body: Any) -> None:
-    """Replace every BSN value in an answer, in place, by `WITHHELD`."""
-    for group in _bsn_groups(body):
+def withhold_bsns(body: Any, groups: Iterable[dict[str, Any]] | None = None) -> None:
+    """Replace every BSN value in an answer, in place, by `WITHHELD` (`groups`: the answer's
+    `bsn_groups`, when the caller has them already)."""
+    for group in bsn_groups(body) if groups is None else groups:
         group["objectId"] = WITHHELD
 
 

@@ -16,7 +16,7 @@ from facade.engine.graph import Item
 from facade.engine.guard import CallContext
 from facade.engine.params import Condition
 from facade.engine.published import PublishedPartijen
-from facade.engine.render import walk_refs
+from facade.engine.render import partij_refs
 from facade.engine.sources import Source
 from facade.errors import ProblemError
 from mapping.ki import Partij
@@ -140,9 +140,9 @@ class Plan:
             return False
         along = {obj.key for obj in page.related if isinstance(obj, Partij)}
         return any(
-            target == "partijen" and ref.key not in along and self.published.get(self.source.name, ref.key) is None
+            ref.key not in along and self.published.get(self.source.name, ref.key) is None
             for obj in page.related
-            for _, target, ref in walk_refs(self.source, obj.resource, (), obj)
+            for _, _, ref in partij_refs(self.source, obj)
         )
 
     async def everything(self) -> list[Item]:

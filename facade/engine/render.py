@@ -44,6 +44,16 @@ def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(name for name in model.model_fields if name not in hidden)
 
 
+@functools.cache
+def _special_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Fields that `Renderer.object` renders other than as they are (with a field beside them, or
+    in another shape); every other field is a plain one."""
+    special = {"toegewezenAanActoren"} if issubclass(model, InterneTaak) else set()
+    special |= {"partijIdentificatie"} if issubclass(model, Partij) else set()
+    special |= {"contactnaam"} if getattr(model, "resource", None) == "betrokkenen" else set()
+    return frozenset(special)
+
+
 def _fields(model: BaseModel) -> Iterator[tuple[str, Any]]:
     for name in _field_names(type(model)):
         yield name, getattr(model, name)
@@ -93,6 +103,38 @@ def walk_refs(source: Source, resource: str, subpath: tuple[str, ...], value: An
             yield from walk_refs(source, resource, (*subpath, name), field_value)
 
 
+@functools.cache
+def _fields_toward_partijen(model: type[KIObject]) -> tuple[str, ...]:
+    """The fields of a class in which a reference to a partij can be: a reference whose relation
+    points at partijen, a value group, an embedded object that may refer to one, an unknown type.
+    A list of references to betrokkenen or digitale adressen is not walked to find none."""
+    found = []
+    for name in _field_names(model):
+        for kind in _classes_in(model.model_fields[name].annotation):
+            if kind is Any or kind is object:
+                break
+            if isinstance(kind, type) and issubclass(kind, KIObject):
+                if kind is model or may_refer_to_partijen(kind):
+                    break
+            elif isinstance(kind, type) and issubclass(kind, BaseModel):
+                break
+        else:
+            if relation_target(model.resource, (name,)) != "partijen":
+                continue
+        found.append(name)
+    return tuple(found)
+
+
+def partij_refs(source: Source, obj: KIObject) -> Iterator[tuple[Source, str, Ref]]:
+    """`walk_refs` of an object, only its references to partijen (and only where they can be)."""
+    if not may_refer_to_partijen(type(obj)):
+        return
+    for name in _fields_toward_partijen(type(obj)):
+        for found in walk_refs(source, obj.resource, (name,), getattr(obj, name)):
+            if found[1] == "partijen":
+                yield found
+
+
 def node_items(node: Node) -> tuple[Item, ...]:
     return node.items if isinstance(node, MergedPartij) else (node,)
 
@@ -112,14 +154,7 @@ class Renderer:
         """Resolve the published UUIDs of all partij references of these nodes in one batch."""
         if not self.identities.merge_partijen:
             return
-        refs = [
-            ref
-            for node in nodes
-            for item in node_items(node)
-            if may_refer_to_partijen(type(item.obj))
-            for ref in walk_refs(item.source, item.obj.resource, (), item.obj)
-            if ref[1] == "partijen"
-        ]
+        refs = [ref for node in nodes for item in node_items(node) for ref in partij_refs(item.source, item.obj)]
         if refs:
             self._partij_uuids.update(await loader.ref_uuids(refs))
 
@@ -152,14 +187,22 @@ class Renderer:
             target = relation_target(resource, subpath)
             return self.ref(source, target, value) if target else None
         if isinstance(value, list):
-            return [self._value(source, resource, subpath, element) for element in value]
+            return [
+                element if type(element) in _SCALARS else self._value(source, resource, subpath, element)
+                for element in value
+            ]
         if isinstance(value, KIObject):
             return self.object(source, value)
         if isinstance(value, BaseModel):
-            return {
-                name: v if type(v) in _SCALARS else self._value(source, resource, (*subpath, name), v)
-                for name, v in _fields(value)
-            }
+            group: dict[str, Any] = {}
+            for name in _field_names(type(value)):
+                field_value = getattr(value, name)
+                group[name] = (
+                    field_value
+                    if type(field_value) in _SCALARS
+                    else self._value(source, resource, (*subpath, name), field_value)
+                )
+            return group
         if isinstance(value, dt.datetime):
             return value.astimezone(dt.UTC)
         return value
@@ -194,10 +237,15 @@ class Renderer:
         uuid = uuid or self.identities.object_uuid(source, obj)
         out: dict[str, Any] = {"uuid": uuid, "url": self.url(resource, uuid) if uuid else None}
         published = self._published_identificator(obj)
-        for name, value in _fields(obj):
+        special = _special_fields(type(obj))
+        for name in _field_names(type(obj)):
+            value = getattr(obj, name)
+            if name not in special and published is None:  # the common case: a plain field
+                out[name] = value if type(value) in _SCALARS else self._value(source, resource, (name,), value)
+                continue
             if published is not None and name == published[0]:
                 value = published[1]
-            if isinstance(obj, InterneTaak) and name == "toegewezenAanActoren":
+            if name == "toegewezenAanActoren" and isinstance(obj, InterneTaak):
                 first = value[0] if value else None
                 out["toegewezenAanActor"] = self.ref(source, "actoren", first)
             if name == "partijIdentificatie" and isinstance(obj, Partij):
@@ -263,7 +311,8 @@ class Renderer:
 
 def _group(identificator) -> tuple:
     """What makes two partij-identificatoren the same (kind and number, ADR 6)."""
-    return tuple(identificator.partijIdentificator.model_dump().values())
+    codes = identificator.partijIdentificator
+    return tuple(getattr(codes, name) for name in _field_names(type(codes)))
 
 
 def _seen_before(group: tuple, seen: set[tuple]) -> bool:
