@@ -61,7 +61,10 @@ def schemathesis(tmp_path: Path, permissions: dict, *options: str) -> tuple[subp
 
 
 def test_every_phase_and_every_check_pass(tmp_path):
-    run, summary = schemathesis(tmp_path, {"bsn": True}, "--checks=all", f"--phases={PHASES}", "--workers=2")
+    # One worker: with two, hypothesis's `ast.parse` in both threads at once can trip CPython
+    # 3.11's thread-unsafe AST recursion counter ("AST constructor recursion depth mismatch"),
+    # an error of the tool, not of the façade (seen once on a clean clone).
+    run, summary = schemathesis(tmp_path, {"bsn": True}, "--checks=all", f"--phases={PHASES}", "--workers=1")
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert summary["complete"] and not summary["failures"] and not summary["errors"]
     assert summary["test_cases"]["generated"] >= 2000 and summary["test_cases"]["with_failures"] == 0
