@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import jwt
 import yaml
 
 from bench.loadgen import LoadError, Result
+from bench.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -83,12 +83,6 @@ class Figure:
 # --- processes ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Server:
     name: str
@@ -96,6 +90,8 @@ class Server:
     ready_path: str
     port: int
     log: Path
+    env: dict[str, str] = field(default_factory=lambda: ENV)
+    """Variables added to the environment (read at `start`: the secrets its configuration names)."""
     process: subprocess.Popen | None = None
 
     @property
@@ -105,7 +101,7 @@ class Server:
     def start(self) -> None:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env={**os.environ, **ENV}, stdout=log, stderr=subprocess.STDOUT
+                self.command, cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
             )
 
     def wait(self, deadline: float) -> None:

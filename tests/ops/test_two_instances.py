@@ -25,6 +25,7 @@ import httpx
 import pytest
 import yaml
 
+from bench.lab import Server
 from bench.services import free_port, nginx, redis_server, unavailable
 from tests.conftest import IDENTITY_SECRET, TOKEN
 
@@ -38,44 +39,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-class Process:
-    def __init__(self, name: str, command: list[str], folder: Path, ready_path: str = "/healthz"):
-        self.name = name
-        self.port = free_port()
-        self.log = folder / f"{name}.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [*command, "--port", str(self.port)],
-                cwd=ROOT,
-                env={**os.environ, **ENV},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.ready_path = ready_path
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(self.base + self.ready_path, timeout=2).status_code < 500:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} did not start: {self.log.read_text()[-2000:]}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+def process(name: str, command: list[str], folder: Path) -> Server:
+    """A server process on a free loopback port, started (the bench's own process handling)."""
+    port = free_port()
+    server = Server(name, [*command, "--port", str(port)], "/healthz", port, folder / f"{name}.log", env=ENV)
+    server.start()
+    return server
 
 
 ENV = {
@@ -86,7 +55,7 @@ ENV = {
 
 
 class Cluster:
-    def __init__(self, folder: Path, redis, upstream: Process, instances: list[Process], balancer):
+    def __init__(self, folder: Path, redis, upstream: Server, instances: list[Server], balancer):
         self.folder, self.redis, self.upstream, self.instances, self.balancer = (
             folder,
             redis,
@@ -127,7 +96,7 @@ def cluster(tmp_path_factory):
     upstream_config = write_config(folder, "register", register)
     with redis_server(folder) as redis:
         ENV["T_REDIS_URL"] = redis.url
-        upstream = Process(
+        upstream = process(
             "register",
             [sys.executable, "-m", "bench.servers", "ki", "--config", str(upstream_config), "--latency", "0.005"],
             folder,
@@ -148,15 +117,15 @@ def cluster(tmp_path_factory):
         }
         path = write_config(folder, "facade", facade_config)
         command = [sys.executable, "-m", "facade.cli", "serve", "--config", str(path), "--shutdown-timeout", "5"]
-        instances = [Process(f"facade{i}", command, folder) for i in (1, 2)]
+        instances = [process(f"facade{i}", command, folder) for i in (1, 2)]
         try:
-            for process in (upstream, *instances):
-                process.wait()
+            for server in (upstream, *instances):
+                server.wait(time.monotonic() + 90)
             with nginx(folder, [f"127.0.0.1:{p.port}" for p in instances]) as balancer:
                 yield Cluster(folder, redis, upstream, instances, balancer)
         finally:
-            for process in (*instances, upstream):
-                process.stop()
+            for server in (*instances, upstream):
+                server.stop()
 
 
 def get(base: str, path: str, **params) -> httpx.Response:
