@@ -46,6 +46,7 @@ from adapters.request_context import (
     upstream_span,
     upstream_watcher,
 )
+from adapters.transport import pooled_transport
 from mapping.refusals import field_name, in_own_words
 
 log = logging.getLogger("adapters.http")
@@ -97,15 +98,16 @@ class UpstreamClient:
         self._base = settings.base_url.rstrip("/") + "/"
         self._api = self._base.rstrip("/")
         """The configured API root: what traces and probes name (never a path below it or a query)."""
+        limits = httpx.Limits(
+            max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
+        )
         self._client = httpx.AsyncClient(
             base_url=self._base,
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
-            ),
+            limits=limits,
             follow_redirects=False,
             headers={"Accept": "application/json", **settings.headers},
-            transport=transport,
+            transport=transport if transport is not None else pooled_transport(limits),
         )
         self.requests = 0
         """Requests sent, retries included (tests and benchmarks count them)."""
