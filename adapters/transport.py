@@ -10,7 +10,11 @@ timeouts stay anyio's, through httpcore's own backend.
 
 A proxy named in the environment (`HTTPS_PROXY`, ...) is honoured as before: the source then
 uses httpx's transport unchanged (`pooled_transport` returns None).
+
+The `timeout` parameters are httpcore's network-stream protocol, passed on as they come.
 """
+
+# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
