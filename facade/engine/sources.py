@@ -131,7 +131,7 @@ class Identities:
         return None
 
     def merged(self, key: str) -> str:
-        encoded = self.codec.encode(MERGED_SPACE, key, cache=False)
+        encoded = self.codec.encode(MERGED_SPACE, key, personal=True)
         assert encoded is not None  # merge keys are at most 14 ASCII characters (`merge_key`)
         return encoded
 
