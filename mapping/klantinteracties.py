@@ -103,7 +103,7 @@ def _key(raw: Raw, resource: str) -> str:
 
 def _ref_key(value: Any, target: str) -> str | None:
     """The uuid of a `{uuid, url}` reference to `target`; None if absent or inconsistent."""
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):  # a dict, from JSON: checked fast
         return None
     url = value.get("url")
     key = canonical_uuid(value.get("uuid"))
@@ -130,7 +130,7 @@ def ref(value: Any, target: str) -> Ref | None:
 def refs(values: Any, target: str) -> list[Ref]:
     if not isinstance(values, list):
         return []
-    return [found for value in values if (found := ref(value, target)) is not None]
+    return [Ref(key) for value in values if (key := _ref_key(value, target))]
 
 
 # --- values ------------------------------------------------------------------------------------
