@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import orjson
@@ -119,8 +120,7 @@ class UpstreamClient:
         self, path: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
     ) -> Any:
         """GET `path` (relative to the base URL) and return the decoded JSON body."""
-        if "://" in path or path.startswith("/"):
-            raise ValueError("upstream paths are relative to the configured base URL")
+        _check_relative(path)
         meter = upstream_meter.get()
         for attempt in range(self.settings.retries + 1):
             if meter is not None:
@@ -163,8 +163,7 @@ class UpstreamClient:
         upstream's reason may echo a BSN), and so does a 405 (the upstream does not
         take this write); a 404 becomes `ObjectGone`.
         """
-        if "://" in path or path.startswith("/"):
-            raise ValueError("upstream paths are relative to the configured base URL")
+        _check_relative(path)
         headers = {**upstream_headers(), "Content-Type": "application/json"}
         if self._auth is not None:
             headers.update(self._auth())
@@ -208,7 +207,8 @@ class UpstreamClient:
     ) -> tuple[httpx.Response, bytes | None]:
         """The response and its body, read up to the limit and not a byte further (None: larger)."""
         limit = self.settings.max_response_bytes
-        async with self._client.stream(method, path, params=params, content=content, headers=headers) as response:
+        url = self._url(path, params)
+        async with self._client.stream(method, url, content=content, headers=headers) as response:
             announced = response.headers.get("content-length", "")
             encoded = response.headers.get("content-encoding", "identity").lower() not in ("", "identity")
             if announced.isdigit() and int(announced) > limit and not encoded:
@@ -219,6 +219,14 @@ class UpstreamClient:
                 if len(body) > limit:
                     return response, None
         return response, bytes(body)
+
+    def _url(self, path: str, params: Mapping[str, Any] | None) -> str:
+        """The absolute URL of a path below the base URL, the query encoded by httpx's rules: the
+        same URL httpx builds from `base_url` and `params`, at half its cost (tens of calls a page)."""
+        query = str(httpx.QueryParams(params)) if params else ""
+        if query and "?" in path:
+            return str(httpx.URL(self._base + path).copy_merge_params(params))
+        return self._base + path + (f"?{query}" if query else "")
 
     async def _exchange(self, method: str, path: str, **options: Any) -> tuple[httpx.Response, bytes | None]:
         """One HTTP exchange, run to its end also when the caller is cancelled.
@@ -278,6 +286,15 @@ class UpstreamClient:
             exchange.cancel()
         await asyncio.gather(*self._finishing, return_exceptions=True)
         await self._client.aclose()
+
+
+def _check_relative(path: str) -> None:
+    """A path below the configured base URL, and only there: no scheme, no leading slash, no dot
+    segment (an adapter that puts a key from upstream data in a path cannot leave the API)."""
+    if "://" in path or path.startswith("/"):
+        raise ValueError("upstream paths are relative to the configured base URL")
+    if any(unquote(segment) in (".", "..") for segment in path.partition("?")[0].split("/")):
+        raise ValueError("upstream paths stay below the configured base URL")
 
 
 def _no_recorder(status: int | None) -> None:

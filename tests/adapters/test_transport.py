@@ -107,3 +107,57 @@ def test_a_proxy_in_the_environment_is_left_to_httpx(monkeypatch, variable):
     assert pooled_transport(httpx.Limits(max_connections=4)) is None
     client = UpstreamClient("proxied", UpstreamSettings(base_url="https://zaken.gemeente.example/api/v1"))
     assert not isinstance(client._client._transport, PooledTransport)
+
+
+class PathRecorder(CountingServer):
+    """`CountingServer`, remembering the request target of every call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.targets: list[str] = []
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        self.targets.append(head.split(b" ")[1].decode())
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(BODY) + BODY)
+        await writer.drain()
+        writer.close()
+
+
+async def test_a_call_goes_to_the_path_below_the_base_url_with_its_query_encoded_as_httpx_does():
+    server = PathRecorder()
+    async with server as root:
+        client = UpstreamClient("paths", UpstreamSettings(base_url=f"{root}/contactmomenten/api/v1", retries=0))
+        link = f"{root}/contactmomenten/api/v1/contactmomenten/2a7e446f-6094-4a62-bfae-e067d8cf0ebe"
+        try:
+            await client.get_json("klantcontactmomenten", {"contactmoment": link})
+            await client.get_json("klanten", {"naam": "Jan de Vries & zn", "x": "é/ü?#=", "a": ["1", "2"]})
+            await client.get_json("klanten?page=2", {"pageSize": 5})
+            await client.get_json("klanten/a b")
+        finally:
+            await client.aclose()
+    assert server.targets == [
+        "/contactmomenten/api/v1/klantcontactmomenten?contactmoment=http%3A%2F%2F127.0.0.1%3A"
+        f"{root.rsplit(':', 1)[1]}%2Fcontactmomenten%2Fapi%2Fv1%2Fcontactmomenten"
+        "%2F2a7e446f-6094-4a62-bfae-e067d8cf0ebe",
+        "/contactmomenten/api/v1/klanten?naam=Jan+de+Vries+%26+zn&x=%C3%A9%2F%C3%BC%3F%23%3D&a=1&a=2",
+        "/contactmomenten/api/v1/klanten?page=2&pageSize=5",
+        "/contactmomenten/api/v1/klanten/a%20b",
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", ["https://elders.example/api", "/admin", "klanten/../../admin", "klanten/%2e%2e/x", "./klanten", "a/%2E/b"]
+)
+async def test_a_path_outside_the_base_url_is_never_asked(path):
+    server = PathRecorder()
+    async with server as root:
+        client = UpstreamClient("paths", UpstreamSettings(base_url=f"{root}/api/v1", retries=0))
+        try:
+            with pytest.raises(ValueError, match="base URL"):
+                await client.get_json(path)
+            with pytest.raises(ValueError, match="base URL"):
+                await client.send_json("POST", path, {})
+        finally:
+            await client.aclose()
+    assert server.targets == []
