@@ -212,9 +212,15 @@ class Renderer:
                 return known
         return self.identities.of(source, resource, ref.key)
 
+    def _plain_ref(self, source: Source, resource: str, ref: Ref) -> dict[str, Any]:
+        uuid = self._ref_uuid(source, resource, ref)
+        return {"uuid": uuid, "url": f"{self.api_root}/{resource}/{uuid}" if uuid else None}
+
     def ref(self, source: Source, resource: str, ref: Ref | None) -> dict[str, Any] | None:
         if ref is None:
             return None
+        if type(ref) is Ref:
+            return self._plain_ref(source, resource, ref)
         uuid = self._ref_uuid(source, resource, ref)
         rendered: dict[str, Any] = {"uuid": uuid, "url": self.url(resource, uuid) if uuid else None}
         if isinstance(ref, CategorieRef):
@@ -232,6 +238,15 @@ class Renderer:
             target = relation_target(resource, subpath)
             return self.ref(source, target, value) if target else None
         if isinstance(value, list):
+            if value and type(value[0]) is Ref:  # a relation list: its target worked out once
+                target = relation_target(resource, subpath)
+                if target:
+                    return [
+                        self._plain_ref(source, target, element)
+                        if type(element) is Ref
+                        else self._value(source, resource, subpath, element)
+                        for element in value
+                    ]
             return [
                 element if type(element) in _SCALARS else self._value(source, resource, subpath, element)
                 for element in value
