@@ -62,6 +62,9 @@ _RETRYABLE_ERRORS = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadEr
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """Largest answer read from an upstream (decompressed): several times an honest 500-record page."""
 
+_SPENT = httpx.ByteStream(b"")
+"""What a response's stream is once its body has been read (`UpstreamClient._limited`)."""
+
 AuthHeaders = Callable[[], Mapping[str, str]]
 """Returns the headers that authenticate one request (called per request: tokens can be fresh)."""
 
@@ -206,19 +209,26 @@ class UpstreamClient:
         content: bytes | None = None,
     ) -> tuple[httpx.Response, bytes | None]:
         """The response and its body, read up to the limit and not a byte further (None: larger)."""
-        limit = self.settings.max_response_bytes
         url = self._url(path, params)
         async with self._client.stream(method, url, content=content, headers=headers) as response:
-            announced = response.headers.get("content-length", "")
-            encoded = response.headers.get("content-encoding", "identity").lower() not in ("", "identity")
-            if announced.isdigit() and int(announced) > limit and not encoded:
-                return response, None  # not read at all: closing the stream drops the connection
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    return response, None
-        return response, bytes(body)
+            body = await self._body(response)
+        # httpx's stream refers back to its response: a cycle per call, all of it (request, URL,
+        # headers) left for the cyclic collector. The stream is spent: let it go.
+        response.stream = _SPENT
+        return response, body
+
+    async def _body(self, response: httpx.Response) -> bytes | None:
+        limit = self.settings.max_response_bytes
+        announced = response.headers.get("content-length", "")
+        encoded = response.headers.get("content-encoding", "identity").lower() not in ("", "identity")
+        if announced.isdigit() and int(announced) > limit and not encoded:
+            return None  # not read at all: closing the stream drops the connection
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                return None
+        return bytes(body)
 
     def _url(self, path: str, params: Mapping[str, Any] | None) -> str:
         """The absolute URL of a path below the base URL, the query encoded by httpx's rules: the
