@@ -12,8 +12,10 @@ import asyncio
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from adapters.http import UpstreamClient, UpstreamSettings
+from adapters.http import UpstreamClient, UpstreamSettings, _check_relative
 from adapters.transport import CheapIdleCheckBackend, PooledTransport, SocketAtHandStream, pooled_transport
 
 BODY = b'{"ok": true}'
@@ -147,7 +149,18 @@ async def test_a_call_goes_to_the_path_below_the_base_url_with_its_query_encoded
 
 
 @pytest.mark.parametrize(
-    "path", ["https://elders.example/api", "/admin", "klanten/../../admin", "klanten/%2e%2e/x", "./klanten", "a/%2E/b"]
+    "path",
+    [
+        "https://elders.example/api",
+        "/admin",
+        "klanten/../../admin",
+        "klanten/%2e%2e/x",
+        "./klanten",
+        "a/%2E/b",
+        "..#",  # httpx resolves the dot segment before the fragment: the API's parent
+        "klanten/..#x",
+        "klanten#",  # a fragment is never sent: a query after it would be dropped (a filter lost)
+    ],
 )
 async def test_a_path_outside_the_base_url_is_never_asked(path):
     server = PathRecorder()
@@ -161,3 +174,34 @@ async def test_a_path_outside_the_base_url_is_never_asked(path):
         finally:
             await client.aclose()
     assert server.targets == []
+
+
+_SEGMENT = st.text(st.characters(exclude_characters="#?:", exclude_categories=("Cc", "Cs")), max_size=8)
+_SCALAR = st.one_of(st.text(max_size=8), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    base=st.sampled_from(["http://h.example/api/v1", "https://h.example:8443/zaken/api/v1/", "http://h.example/a%20b"]),
+    path=st.lists(_SEGMENT, min_size=1, max_size=3).map("/".join),
+    params=st.one_of(
+        st.none(), st.dictionaries(st.text(max_size=5), st.one_of(_SCALAR, st.lists(_SCALAR, max_size=3)), max_size=3)
+    ),
+)
+def test_the_url_of_a_call_is_the_one_httpx_builds_from_the_base_url_and_params(base, path, params):
+    """`_url` builds the URL itself (it is cheaper): the upstream must see the same request target
+    as when httpx merged `base_url`, the path and `params` (an empty query aside)."""
+    try:
+        _check_relative(path)
+    except ValueError:
+        return
+    client = _URL_CLIENTS[base]
+    expected = client._client.build_request("GET", path, params=params).url
+    built = client._client.build_request("GET", client._url(path, params)).url
+    assert str(built).removesuffix("?") == str(expected).removesuffix("?")
+
+
+_URL_CLIENTS = {
+    base: UpstreamClient("urls", UpstreamSettings(base_url=base), transport=httpx.MockTransport(lambda _: None))
+    for base in ("http://h.example/api/v1", "https://h.example:8443/zaken/api/v1/", "http://h.example/a%20b")
+}
