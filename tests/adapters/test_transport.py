@@ -9,13 +9,22 @@ sent on a dead connection and fail (or be retried), and connections would never 
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
+import ssl
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.http import UpstreamClient, UpstreamSettings, _check_relative
+from adapters.protocol import SourceUnavailable
 from adapters.transport import CheapIdleCheckBackend, PooledTransport, SocketAtHandStream, pooled_transport
 
 BODY = b'{"ok": true}'
@@ -25,15 +34,16 @@ class CountingServer:
     """A raw HTTP/1.1 server on loopback: answers every GET with `BODY`, keeps connections open
     unless `close_after_answer`, and counts the connections it accepted."""
 
-    def __init__(self, close_after_answer: bool = False):
+    def __init__(self, close_after_answer: bool = False, tls: ssl.SSLContext | None = None):
         self.close_after_answer = close_after_answer
+        self.tls = tls
         self.connections = 0
         self._server: asyncio.Server | None = None
 
     async def __aenter__(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
@@ -99,6 +109,74 @@ async def test_every_source_client_goes_through_the_cheap_idle_check():
             assert backend.opened == 1  # httpx sent the call through our pool, not one of its own
             (connection,) = transport._pool.connections
             assert isinstance(connection._connection._network_stream, SocketAtHandStream)
+        finally:
+            await client.aclose()
+
+
+def _certificate_authority(directory: Path) -> tuple[Path, ssl.SSLContext]:
+    """A CA certificate file and a server context for 127.0.0.1 with a certificate it signed."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+    ca = (
+        x509.CertificateBuilder(subject_name=ca_name, issuer_name=ca_name, public_key=ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(*[False] * 5, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    server = (
+        x509.CertificateBuilder(
+            subject_name=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]),
+            issuer_name=ca_name,
+            public_key=server_key.public_key(),
+        )
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca_file, chain, key = directory / "ca.pem", directory / "server.pem", directory / "server.key"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    chain.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(chain, key)
+    return ca_file, context
+
+
+async def test_an_https_source_is_verified_against_ssl_cert_file_and_its_connection_reused(monkeypatch, tmp_path):
+    """TLS goes through our stream as through httpx's own transport: the CA named in `SSL_CERT_FILE`
+    (httpx's `trust_env`) is trusted, an unknown one is not, and an idle TLS connection is reused."""
+    ca_file, server_context = _certificate_authority(tmp_path)
+    server = CountingServer(tls=server_context)
+    async with server as base:
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+        untrusting = _client(base)
+        try:
+            with pytest.raises(SourceUnavailable):
+                await untrusting.get_json("answer")
+        finally:
+            await untrusting.aclose()
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+        client = _client(base)
+        try:
+            assert isinstance(client._client._transport, PooledTransport)
+            for _ in range(5):
+                await asyncio.sleep(0.02)  # the idle check runs on a TLS socket at rest
+                assert await client.get_json("answer") == {"ok": True}
+            assert server.connections == 1  # one kept connection (the refused handshake never got to serve)
         finally:
             await client.aclose()
 
