@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import datetime
 import ipaddress
+import select
+import socket
 import ssl
 from pathlib import Path
 
@@ -25,7 +27,13 @@ from hypothesis import strategies as st
 
 from adapters.http import UpstreamClient, UpstreamSettings, _check_relative
 from adapters.protocol import SourceUnavailable
-from adapters.transport import CheapIdleCheckBackend, PooledTransport, SocketAtHandStream, pooled_transport
+from adapters.transport import (
+    CheapIdleCheckBackend,
+    PooledTransport,
+    SocketAtHandStream,
+    pooled_transport,
+    socket_readable,
+)
 
 BODY = b'{"ok": true}'
 
@@ -283,3 +291,18 @@ _URL_CLIENTS = {
     base: UpstreamClient("urls", UpstreamSettings(base_url=base), transport=httpx.MockTransport(lambda _: None))
     for base in ("http://h.example/api/v1", "https://h.example:8443/zaken/api/v1/", "http://h.example/a%20b")
 }
+
+
+@pytest.mark.parametrize("has_poll", [True, False], ids=["poll", "select (no poll: Windows)"])
+def test_a_socket_is_readable_once_data_or_its_end_arrives(monkeypatch, has_poll):
+    if not has_poll:
+        monkeypatch.delattr(select, "poll", raising=False)
+    ours, theirs = socket.socketpair()
+    try:
+        assert not socket_readable(ours)
+        theirs.close()  # the server's close: the end of the stream is there to read
+        assert socket_readable(ours)
+    finally:
+        ours.close()
+    assert socket_readable(ours)  # closed: the pool must drop it
+    assert socket_readable(None)
