@@ -31,7 +31,7 @@ import httpx
 
 def pooled_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
     """The transport for one source's client; None where httpx must choose (a proxy is configured)."""
-    if urllib.request.getproxies():
+    if any(scheme != "no" for scheme in urllib.request.getproxies()):  # NO_PROXY alone names no proxy
         return None
     return PooledTransport(limits)
 

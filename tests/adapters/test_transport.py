@@ -197,6 +197,13 @@ def test_a_proxy_in_the_environment_is_left_to_httpx(monkeypatch, variable):
     assert not isinstance(client._client._transport, PooledTransport)
 
 
+def test_no_proxy_alone_keeps_the_pooled_transport(monkeypatch):
+    for variable in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("NO_PROXY", "localhost,.svc.cluster.local")
+    assert isinstance(pooled_transport(httpx.Limits(max_connections=4)), PooledTransport)
+
+
 class PathRecorder(CountingServer):
     """`CountingServer`, remembering the request target of every call."""
 
