@@ -300,8 +300,9 @@ class UpstreamClient:
 
 def _check_relative(path: str) -> None:
     """A path below the configured base URL, and only there: no scheme, no leading slash, no dot
-    segment (an adapter that puts a key from upstream data in a path cannot leave the API)."""
-    if "://" in path or path.startswith("/"):
+    segment (an adapter that puts a key from upstream data in a path cannot leave the API), no
+    fragment (never sent: httpx resolves a dot segment before it, and a query after it is lost)."""
+    if "://" in path or path.startswith("/") or "#" in path:
         raise ValueError("upstream paths are relative to the configured base URL")
     if any(unquote(segment) in (".", "..") for segment in path.partition("?")[0].split("/")):
         raise ValueError("upstream paths stay below the configured base URL")

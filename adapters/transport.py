@@ -31,7 +31,7 @@ import httpx
 
 def pooled_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
     """The transport for one source's client; None where httpx must choose (a proxy is configured)."""
-    if urllib.request.getproxies():
+    if any(scheme != "no" for scheme in urllib.request.getproxies()):  # NO_PROXY alone names no proxy
         return None
     return PooledTransport(limits)
 
@@ -114,6 +114,8 @@ def socket_readable(sock: socket.socket | None) -> bool:
     fd = -1 if sock is None else sock.fileno()
     if fd < 0:
         return True
+    if not hasattr(select, "poll"):  # Windows (httpcore's own check falls back the same way)
+        return bool(select.select([fd], [], [], 0)[0])
     poll = select.poll()
     poll.register(fd, select.POLLIN)
     return bool(poll.poll(0))

@@ -9,12 +9,31 @@ sent on a dead connection and fail (or be retried), and connections would never 
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
+import select
+import socket
+import ssl
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from adapters.http import UpstreamClient, UpstreamSettings
-from adapters.transport import CheapIdleCheckBackend, PooledTransport, SocketAtHandStream, pooled_transport
+from adapters.http import UpstreamClient, UpstreamSettings, _check_relative
+from adapters.protocol import SourceUnavailable
+from adapters.transport import (
+    CheapIdleCheckBackend,
+    PooledTransport,
+    SocketAtHandStream,
+    pooled_transport,
+    socket_readable,
+)
 
 BODY = b'{"ok": true}'
 
@@ -23,15 +42,16 @@ class CountingServer:
     """A raw HTTP/1.1 server on loopback: answers every GET with `BODY`, keeps connections open
     unless `close_after_answer`, and counts the connections it accepted."""
 
-    def __init__(self, close_after_answer: bool = False):
+    def __init__(self, close_after_answer: bool = False, tls: ssl.SSLContext | None = None):
         self.close_after_answer = close_after_answer
+        self.tls = tls
         self.connections = 0
         self._server: asyncio.Server | None = None
 
     async def __aenter__(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
@@ -101,12 +121,87 @@ async def test_every_source_client_goes_through_the_cheap_idle_check():
             await client.aclose()
 
 
+def _certificate_authority(directory: Path) -> tuple[Path, ssl.SSLContext]:
+    """A CA certificate file and a server context for 127.0.0.1 with a certificate it signed."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+    ca = (
+        x509.CertificateBuilder(subject_name=ca_name, issuer_name=ca_name, public_key=ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(*[False] * 5, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    server = (
+        x509.CertificateBuilder(
+            subject_name=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]),
+            issuer_name=ca_name,
+            public_key=server_key.public_key(),
+        )
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca_file, chain, key = directory / "ca.pem", directory / "server.pem", directory / "server.key"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    chain.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(chain, key)
+    return ca_file, context
+
+
+async def test_an_https_source_is_verified_against_ssl_cert_file_and_its_connection_reused(monkeypatch, tmp_path):
+    """TLS goes through our stream as through httpx's own transport: the CA named in `SSL_CERT_FILE`
+    (httpx's `trust_env`) is trusted, an unknown one is not, and an idle TLS connection is reused."""
+    ca_file, server_context = _certificate_authority(tmp_path)
+    server = CountingServer(tls=server_context)
+    async with server as base:
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+        untrusting = _client(base)
+        try:
+            with pytest.raises(SourceUnavailable):
+                await untrusting.get_json("answer")
+        finally:
+            await untrusting.aclose()
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+        client = _client(base)
+        try:
+            assert isinstance(client._client._transport, PooledTransport)
+            for _ in range(5):
+                await asyncio.sleep(0.02)  # the idle check runs on a TLS socket at rest
+                assert await client.get_json("answer") == {"ok": True}
+            assert server.connections == 1  # one kept connection (the refused handshake never got to serve)
+        finally:
+            await client.aclose()
+
+
 @pytest.mark.parametrize("variable", ["HTTPS_PROXY", "http_proxy", "ALL_PROXY"])
 def test_a_proxy_in_the_environment_is_left_to_httpx(monkeypatch, variable):
     monkeypatch.setenv(variable, "http://proxy.gemeente.example:3128")
     assert pooled_transport(httpx.Limits(max_connections=4)) is None
     client = UpstreamClient("proxied", UpstreamSettings(base_url="https://zaken.gemeente.example/api/v1"))
     assert not isinstance(client._client._transport, PooledTransport)
+
+
+def test_no_proxy_alone_keeps_the_pooled_transport(monkeypatch):
+    for variable in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("NO_PROXY", "localhost,.svc.cluster.local")
+    assert isinstance(pooled_transport(httpx.Limits(max_connections=4)), PooledTransport)
 
 
 class PathRecorder(CountingServer):
@@ -147,7 +242,18 @@ async def test_a_call_goes_to_the_path_below_the_base_url_with_its_query_encoded
 
 
 @pytest.mark.parametrize(
-    "path", ["https://elders.example/api", "/admin", "klanten/../../admin", "klanten/%2e%2e/x", "./klanten", "a/%2E/b"]
+    "path",
+    [
+        "https://elders.example/api",
+        "/admin",
+        "klanten/../../admin",
+        "klanten/%2e%2e/x",
+        "./klanten",
+        "a/%2E/b",
+        "..#",  # httpx resolves the dot segment before the fragment: the API's parent
+        "klanten/..#x",
+        "klanten#",  # a fragment is never sent: a query after it would be dropped (a filter lost)
+    ],
 )
 async def test_a_path_outside_the_base_url_is_never_asked(path):
     server = PathRecorder()
@@ -161,3 +267,49 @@ async def test_a_path_outside_the_base_url_is_never_asked(path):
         finally:
             await client.aclose()
     assert server.targets == []
+
+
+_SEGMENT = st.text(st.characters(exclude_characters="#?:", exclude_categories=("Cc", "Cs")), max_size=8)
+_SCALAR = st.one_of(st.text(max_size=8), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    base=st.sampled_from(["http://h.example/api/v1", "https://h.example:8443/zaken/api/v1/", "http://h.example/a%20b"]),
+    path=st.lists(_SEGMENT, min_size=1, max_size=3).map("/".join),
+    params=st.one_of(
+        st.none(), st.dictionaries(st.text(max_size=5), st.one_of(_SCALAR, st.lists(_SCALAR, max_size=3)), max_size=3)
+    ),
+)
+def test_the_url_of_a_call_is_the_one_httpx_builds_from_the_base_url_and_params(base, path, params):
+    """`_url` builds the URL itself (it is cheaper): the upstream must see the same request target
+    as when httpx merged `base_url`, the path and `params` (an empty query aside)."""
+    try:
+        _check_relative(path)
+    except ValueError:
+        return
+    client = _URL_CLIENTS[base]
+    expected = client._client.build_request("GET", path, params=params).url
+    built = client._client.build_request("GET", client._url(path, params)).url
+    assert str(built).removesuffix("?") == str(expected).removesuffix("?")
+
+
+_URL_CLIENTS = {
+    base: UpstreamClient("urls", UpstreamSettings(base_url=base), transport=httpx.MockTransport(lambda _: None))
+    for base in ("http://h.example/api/v1", "https://h.example:8443/zaken/api/v1/", "http://h.example/a%20b")
+}
+
+
+@pytest.mark.parametrize("has_poll", [True, False], ids=["poll", "select (no poll: Windows)"])
+def test_a_socket_is_readable_once_data_or_its_end_arrives(monkeypatch, has_poll):
+    if not has_poll:
+        monkeypatch.delattr(select, "poll", raising=False)
+    ours, theirs = socket.socketpair()
+    try:
+        assert not socket_readable(ours)
+        theirs.close()  # the server's close: the end of the stream is there to read
+        assert socket_readable(ours)
+    finally:
+        ours.close()
+    assert socket_readable(ours)  # closed: the pool must drop it
+    assert socket_readable(None)
