@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import orjson
@@ -46,6 +47,7 @@ from adapters.request_context import (
     upstream_span,
     upstream_watcher,
 )
+from adapters.transport import pooled_transport
 from mapping.refusals import field_name, in_own_words
 
 log = logging.getLogger("adapters.http")
@@ -59,6 +61,9 @@ _RETRYABLE_ERRORS = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadEr
 
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """Largest answer read from an upstream (decompressed): several times an honest 500-record page."""
+
+_SPENT = httpx.ByteStream(b"")
+"""What a response's stream is once its body has been read (`UpstreamClient._limited`)."""
 
 AuthHeaders = Callable[[], Mapping[str, str]]
 """Returns the headers that authenticate one request (called per request: tokens can be fresh)."""
@@ -97,15 +102,16 @@ class UpstreamClient:
         self._base = settings.base_url.rstrip("/") + "/"
         self._api = self._base.rstrip("/")
         """The configured API root: what traces and probes name (never a path below it or a query)."""
+        limits = httpx.Limits(
+            max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
+        )
         self._client = httpx.AsyncClient(
             base_url=self._base,
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections
-            ),
+            limits=limits,
             follow_redirects=False,
             headers={"Accept": "application/json", **settings.headers},
-            transport=transport,
+            transport=transport if transport is not None else pooled_transport(limits),
         )
         self.requests = 0
         """Requests sent, retries included (tests and benchmarks count them)."""
@@ -117,8 +123,7 @@ class UpstreamClient:
         self, path: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
     ) -> Any:
         """GET `path` (relative to the base URL) and return the decoded JSON body."""
-        if "://" in path or path.startswith("/"):
-            raise ValueError("upstream paths are relative to the configured base URL")
+        _check_relative(path)
         meter = upstream_meter.get()
         for attempt in range(self.settings.retries + 1):
             if meter is not None:
@@ -161,8 +166,7 @@ class UpstreamClient:
         upstream's reason may echo a BSN), and so does a 405 (the upstream does not
         take this write); a 404 becomes `ObjectGone`.
         """
-        if "://" in path or path.startswith("/"):
-            raise ValueError("upstream paths are relative to the configured base URL")
+        _check_relative(path)
         headers = {**upstream_headers(), "Content-Type": "application/json"}
         if self._auth is not None:
             headers.update(self._auth())
@@ -205,18 +209,34 @@ class UpstreamClient:
         content: bytes | None = None,
     ) -> tuple[httpx.Response, bytes | None]:
         """The response and its body, read up to the limit and not a byte further (None: larger)."""
+        url = self._url(path, params)
+        async with self._client.stream(method, url, content=content, headers=headers) as response:
+            body = await self._body(response)
+        # httpx's stream refers back to its response: a cycle per call, all of it (request, URL,
+        # headers) left for the cyclic collector. The stream is spent: let it go.
+        response.stream = _SPENT
+        return response, body
+
+    async def _body(self, response: httpx.Response) -> bytes | None:
         limit = self.settings.max_response_bytes
-        async with self._client.stream(method, path, params=params, content=content, headers=headers) as response:
-            announced = response.headers.get("content-length", "")
-            encoded = response.headers.get("content-encoding", "identity").lower() not in ("", "identity")
-            if announced.isdigit() and int(announced) > limit and not encoded:
-                return response, None  # not read at all: closing the stream drops the connection
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    return response, None
-        return response, bytes(body)
+        announced = response.headers.get("content-length", "")
+        encoded = response.headers.get("content-encoding", "identity").lower() not in ("", "identity")
+        if announced.isdigit() and int(announced) > limit and not encoded:
+            return None  # not read at all: closing the stream drops the connection
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                return None
+        return bytes(body)
+
+    def _url(self, path: str, params: Mapping[str, Any] | None) -> str:
+        """The absolute URL of a path below the base URL, the query encoded by httpx's rules: the
+        same URL httpx builds from `base_url` and `params`, at half its cost (tens of calls a page)."""
+        query = str(httpx.QueryParams(params)) if params else ""
+        if query and "?" in path:
+            return str(httpx.URL(self._base + path).copy_merge_params(params))
+        return self._base + path + (f"?{query}" if query else "")
 
     async def _exchange(self, method: str, path: str, **options: Any) -> tuple[httpx.Response, bytes | None]:
         """One HTTP exchange, run to its end also when the caller is cancelled.
@@ -276,6 +296,16 @@ class UpstreamClient:
             exchange.cancel()
         await asyncio.gather(*self._finishing, return_exceptions=True)
         await self._client.aclose()
+
+
+def _check_relative(path: str) -> None:
+    """A path below the configured base URL, and only there: no scheme, no leading slash, no dot
+    segment (an adapter that puts a key from upstream data in a path cannot leave the API), no
+    fragment (never sent: httpx resolves a dot segment before it, and a query after it is lost)."""
+    if "://" in path or path.startswith("/") or "#" in path:
+        raise ValueError("upstream paths are relative to the configured base URL")
+    if any(unquote(segment) in (".", "..") for segment in path.partition("?")[0].split("/")):
+        raise ValueError("upstream paths stay below the configured base URL")
 
 
 def _no_recorder(status: int | None) -> None:

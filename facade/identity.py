@@ -48,9 +48,12 @@ class IdentityCodec:
             raise ValueError("the identity secret must be at least 16 bytes")
         self._secret = hashlib.blake2b(secret, digest_size=32, person=b"facade-id-v1").digest()
         self._round_keys: dict[tuple[str, str, str], tuple[bytes, ...]] = {}
-        # Upstream keys are not personal data (adapters must not use a BSN as a key); merged
-        # partij keys are, so `encode(..., cache=False)` is used for those.
+        # Upstream keys are not personal data (adapters must not use a BSN as a key): remembered
+        # as they are. Merged partij keys are (`encode(..., personal=True)`): remembered under a
+        # keyed digest of the key only: no BSN is kept in plain text.
         self._encoded: LRUCache[tuple[str, str, str, str], str] = LRUCache(cache_size)
+        self._encoded_personal: LRUCache[bytes, str] = LRUCache(cache_size)
+        self._digest_key = hashlib.blake2b(self._secret, digest_size=32, person=b"facade-memo-v1").digest()
 
     def _keys(self, space: KeySpace) -> tuple[bytes, ...]:
         tweak = (space.source, space.resource, space.format.name)
@@ -69,11 +72,26 @@ class IdentityCodec:
         digest = hashlib.blake2b(half.to_bytes(8, "big"), key=key, digest_size=8).digest()
         return int.from_bytes(digest, "big") & _MASK61
 
-    def encode(self, space: KeySpace, key: str, *, cache: bool = True) -> str | None:
-        """The façade UUID (canonical text form), or None if `key` does not fit the format."""
-        memo_key = (space.source, space.resource, space.format.name, key)
-        if cache and (hit := self._encoded.get(memo_key)) is not None:
+    def encode(self, space: KeySpace, key: str, *, personal: bool = False) -> str | None:
+        """The façade UUID (canonical text form), or None if `key` does not fit the format.
+        `personal`: the key holds personal data (a BSN): never remembered in plain text."""
+        if personal:
+            digest = hashlib.blake2b(
+                "\0".join((space.source, space.resource, space.format.name, key)).encode(),
+                key=self._digest_key,
+                digest_size=16,
+            ).digest()
+            if (hit := self._encoded_personal.get(digest)) is None and (hit := self._permute(space, key)) is not None:
+                self._encoded_personal[digest] = hit
             return hit
+        memo_key = (space.source, space.resource, space.format.name, key)
+        if (hit := self._encoded.get(memo_key)) is None:
+            hit = self._permute(space, key)
+            if hit is not None:
+                self._encoded[memo_key] = hit
+        return hit
+
+    def _permute(self, space: KeySpace, key: str) -> str | None:
         packed = space.format.pack(key)
         if packed is None:
             return None
@@ -81,10 +99,7 @@ class IdentityCodec:
         left, right = payload >> 61, payload & _MASK61
         for round_key in self._keys(space):
             left, right = right, left ^ self._round(round_key, right)
-        result = str(uuid.UUID(int=from_free_bits((left << 61) | right) | fixed))
-        if cache:
-            self._encoded[memo_key] = result
-        return result
+        return str(uuid.UUID(int=from_free_bits((left << 61) | right) | fixed))
 
     def decode(self, space: KeySpace, value: uuid.UUID) -> str | None:
         """The upstream key this UUID stands for in `space`, or None if it cannot be one."""

@@ -103,7 +103,7 @@ def _key(raw: Raw, resource: str) -> str:
 
 def _ref_key(value: Any, target: str) -> str | None:
     """The uuid of a `{uuid, url}` reference to `target`; None if absent or inconsistent."""
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):  # a dict, from JSON: checked fast
         return None
     url = value.get("url")
     key = canonical_uuid(value.get("uuid"))
@@ -130,7 +130,26 @@ def ref(value: Any, target: str) -> Ref | None:
 def refs(values: Any, target: str) -> list[Ref]:
     if not isinstance(values, list):
         return []
-    return [found for value in values if (found := ref(value, target)) is not None]
+    found = []
+    segment = f"/{target}/"
+    for value in values:
+        # the usual shape first: {uuid, url: .../<target>/<uuid>} with a canonical uuid, no query
+        if type(value) is dict:
+            key, url = value.get("uuid"), value.get("url")
+            if (
+                type(key) is str
+                and type(url) is str
+                and url.endswith(key)
+                and url.endswith(segment, 0, len(url) - len(key))
+                and "?" not in url
+                and "#" not in url
+                and _CANONICAL_UUID.fullmatch(key)
+            ):
+                found.append(Ref(key))
+                continue
+        if key := _ref_key(value, target):
+            found.append(Ref(key))
+    return found
 
 
 # --- values ------------------------------------------------------------------------------------

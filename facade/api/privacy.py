@@ -83,23 +83,28 @@ def refuse_bsn_search() -> ProblemError:
 def bsn_groups(body: Any) -> list[dict[str, Any]]:
     """Every identificator group that holds a BSN in an answer (inline, embedded or expanded).
 
-    One walk over the answer's dicts and lists with an explicit stack: a page with expansions
-    holds tens of thousands of values, and a generator per value cost more than the checks."""
+    One walk over the answer's dicts and lists with an explicit stack, a list's elements taken
+    as they are met: a page with expansions holds tens of thousands of values, and a generator
+    per value cost more than the checks."""
     found: list[dict[str, Any]] = []
     pending = [body]
     while pending:
         value = pending.pop()
-        if isinstance(value, dict):
-            for name, child in value.items():
-                if isinstance(child, dict):
-                    if name in IDENTIFICATOR_GROUPS and group_is_bsn(child):
-                        found.append(child)
-                    else:
-                        pending.append(child)
-                elif isinstance(child, list):
+        if isinstance(value, list):
+            pending.extend(child for child in value if isinstance(child, (dict, list)))
+            continue
+        if not isinstance(value, dict):
+            continue
+        for name, child in value.items():
+            if isinstance(child, dict):
+                if name in IDENTIFICATOR_GROUPS and group_is_bsn(child):
+                    found.append(child)
+                else:
                     pending.append(child)
-        elif isinstance(value, list):
-            pending.extend(child for child in value if isinstance(child, dict | list))
+            elif isinstance(child, list):
+                for element in child:
+                    if isinstance(element, (dict, list)):
+                        pending.append(element)
     return found
 
 

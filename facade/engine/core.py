@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import ParamSpec, TypeVar
 
 from facade.engine import partijen
 from facade.engine.budget import gather
@@ -37,6 +39,22 @@ REVERSE_CHUNK = 10
 _IDENTIFICATOR_PARTS = ("partijIdentificator__codeSoortObjectId", "partijIdentificator__objectId")
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _weak(method: Callable[P, R]) -> Callable[P, R]:
+    """`method`, holding its object weakly (the object outlives every call it makes)."""
+    reference = weakref.WeakMethod(method)  # type: ignore[arg-type]
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        bound = reference()
+        assert bound is not None, "a request's helper outlived the request"
+        return bound(*args, **kwargs)
+
+    return call
+
+
 class Request:
     """Everything one API request shares: its loader (memo), walker, matcher, failures, and the
     context of its calls to sources (cache bypass, sources asked, budget)."""
@@ -56,8 +74,13 @@ class Request:
         """Passed along with every call this request makes to a source."""
         self.failures: dict[str, str] = {}
         """Sources that failed in a partial answer, by name, with their reason class."""
-        self.loader = Loader(engine.identities, self.find_partijen, self.get_many, self.fail, self.context.budget)
-        self.walker = Walker(self.loader, self.reverse_lookup)
+        # the loader and walker call back into this request through weak references: strong ones
+        # would make a cycle, and every object a request read (thousands a page) would then wait
+        # for the cyclic garbage collector instead of being freed when the request ends
+        self.loader = Loader(
+            engine.identities, _weak(self.find_partijen), _weak(self.get_many), _weak(self.fail), self.context.budget
+        )
+        self.walker = Walker(self.loader, _weak(self.reverse_lookup))
         self.matcher = Matcher(self.walker, conventions)
 
     def fail(self, failure: Exception) -> None:

@@ -93,12 +93,12 @@ async def listed(
 ) -> ListResult:
     """A page of partijen in source order, merged with the other sources' records of the same identities."""
     page, count = await page_in_source_order(request, query, plans, conditions)
-    holders = await _holders(request, page, expand)
-    listed_higher = await _listed_higher_up(request, page, holders, conditions)
+    keyed = [(item, merge_key(item.obj)) for item in page]  # type: ignore[arg-type]
+    holders = await _holders(request, keyed, expand)
+    listed_higher = await _listed_higher_up(request, keyed, holders, conditions)
     nodes: list[Node] = []
     shown: set[str] = set()
-    for item in page:
-        key = merge_key(item.obj)  # type: ignore[arg-type]
+    for item, key in keyed:
         if key is None:
             nodes.append(item)
         elif key not in shown and (item.source.name, key) not in listed_higher:
@@ -111,12 +111,16 @@ async def listed(
     return page_of(query, count, nodes)
 
 
-async def _holders(request: Request, page: list[Item], expand: frozenset[str]) -> dict[str, list[Item]]:
+Keyed = list[tuple[Item, str | None]]
+"""The page's partijen with their merge identities (`merge_key`, worked out once)."""
+
+
+async def _holders(request: Request, keyed: Keyed, expand: frozenset[str]) -> dict[str, list[Item]]:
     """Per identity on the page: its records on the page and in the other sources (one search
     per other source for the identities the page shows of the others; none with one source)."""
     holders: dict[str, list[Item]] = defaultdict(list)
-    for item in page:
-        if key := merge_key(item.obj):  # type: ignore[arg-type]
+    for item, key in keyed:
+        if key:
             holders[key].append(item)
     sources = [source for source in request.engine.sources if source.support("partijen")]
     wanted = {
@@ -145,15 +149,15 @@ async def _holders(request: Request, page: list[Item], expand: frozenset[str]) -
 
 
 async def _listed_higher_up(
-    request: Request, page: list[Item], holders: dict[str, list[Item]], conditions: list[Condition]
+    request: Request, keyed: Keyed, holders: dict[str, list[Item]], conditions: list[Condition]
 ) -> set[tuple[str, str]]:
     """(source, identity) of the page's partijen that a higher-priority source lists for this
     query too: they are shown there, with every source's records."""
-    on_page = {(item.source.name, item.obj.key) for item in page}
+    on_page = {(item.source.name, item.obj.key) for item, _ in keyed}
     candidates = {
         (holder.source.name, holder.obj.key): holder
-        for item in page
-        if (key := merge_key(item.obj))  # type: ignore[arg-type]
+        for item, key in keyed
+        if key
         for holder in holders.get(key, ())
         if holder.source.priority < item.source.priority and (holder.source.name, holder.obj.key) not in on_page
     }
@@ -162,11 +166,9 @@ async def _listed_higher_up(
     if conditions and found:
         verdict = await request.matcher.matches(found, conditions)
         matching = [item for item, ok in zip(found, verdict, strict=True) if ok]
-    listing = {(item.source.name, merge_key(item.obj)) for item in [*matching, *page]}  # type: ignore[arg-type]
-    priority = {source.name: source.priority for source in request.engine.sources}
-    return {
-        (item.source.name, key)
-        for item in page
-        if (key := merge_key(item.obj))  # type: ignore[arg-type]
-        and any(priority[name] < item.source.priority for name, k in listing if k == key)
-    }
+    # per identity: the highest priority (lowest number) of a source that lists it for this query
+    highest: dict[str, int] = {}
+    for item, key in [*((item, merge_key(item.obj)) for item in matching), *keyed]:  # type: ignore[arg-type]
+        if key is not None and item.source.priority < highest.get(key, item.source.priority + 1):
+            highest[key] = item.source.priority
+    return {(item.source.name, key) for item, key in keyed if key and highest[key] < item.source.priority}

@@ -103,11 +103,38 @@ def walk_refs(source: Source, resource: str, subpath: tuple[str, ...], value: An
             yield from walk_refs(source, resource, (*subpath, name), field_value)
 
 
+def _may_hold_ref(annotation: Any, owner: type[BaseModel]) -> bool:
+    for kind in _classes_in(annotation):
+        if kind is Any or kind is object:
+            return True
+        if isinstance(kind, type) and (
+            issubclass(kind, Ref | KIObject)
+            or (issubclass(kind, BaseModel) and kind is not owner and _may_hold_refs(kind))
+        ):
+            return True
+    return False
+
+
 @functools.cache
-def _fields_toward_partijen(model: type[KIObject]) -> tuple[str, ...]:
+def _group_fields_with_refs(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a value group that can hold a reference (where it points depends on where
+    the group is: `partijIdentificatie.werkteVoorPartij`)."""
+    return tuple(name for name in _field_names(model) if _may_hold_ref(model.model_fields[name].annotation, model))
+
+
+@functools.cache
+def _may_hold_refs(model: type[BaseModel]) -> bool:
+    """Can a value group of this class hold a reference (a plain address or name cannot)?"""
+    return bool(_group_fields_with_refs(model))
+
+
+@functools.cache
+def _fields_toward_partijen(model: type[BaseModel]) -> tuple[str, ...]:
     """The fields of a class in which a reference to a partij can be: a reference whose relation
-    points at partijen, a value group, an embedded object that may refer to one, an unknown type.
-    A list of references to betrokkenen or digitale adressen is not walked to find none."""
+    points at partijen, a value group that can hold references, an embedded object that may
+    refer to one, an unknown type. A list of references to betrokkenen or digitale adressen, an
+    address or a name is not walked to find none."""
+    resource = getattr(model, "resource", None)
     found = []
     for name in _field_names(model):
         for kind in _classes_in(model.model_fields[name].annotation):
@@ -116,23 +143,41 @@ def _fields_toward_partijen(model: type[KIObject]) -> tuple[str, ...]:
             if isinstance(kind, type) and issubclass(kind, KIObject):
                 if kind is model or may_refer_to_partijen(kind):
                     break
-            elif isinstance(kind, type) and issubclass(kind, BaseModel):
+            elif isinstance(kind, type) and issubclass(kind, BaseModel) and _may_hold_refs(kind):
                 break
         else:
-            if relation_target(model.resource, (name,)) != "partijen":
+            if resource is None or relation_target(resource, (name,)) != "partijen":
                 continue
         found.append(name)
     return tuple(found)
 
 
 def partij_refs(source: Source, obj: KIObject) -> Iterator[tuple[Source, str, Ref]]:
-    """`walk_refs` of an object, only its references to partijen (and only where they can be)."""
-    if not may_refer_to_partijen(type(obj)):
-        return
-    for name in _fields_toward_partijen(type(obj)):
-        for found in walk_refs(source, obj.resource, (name,), getattr(obj, name)):
-            if found[1] == "partijen":
-                yield found
+    """The references to partijen of an object (`walk_refs`, only where such a reference can be)."""
+    if may_refer_to_partijen(type(obj)):
+        yield from _partij_refs_in(source, obj.resource, (), obj)
+
+
+def _partij_refs_in(
+    source: Source, resource: str, subpath: tuple[str, ...], value: Any
+) -> Iterator[tuple[Source, str, Ref]]:
+    if isinstance(value, Ref):
+        if relation_target(resource, subpath) == "partijen":
+            yield source, "partijen", value
+    elif isinstance(value, list):
+        for element in value:
+            if type(element) not in _SCALARS:
+                yield from _partij_refs_in(source, resource, subpath, element)
+    elif isinstance(value, KIObject):
+        for name in _fields_toward_partijen(type(value)):
+            field_value = getattr(value, name)
+            if type(field_value) not in _SCALARS:
+                yield from _partij_refs_in(source, value.resource, (name,), field_value)
+    elif isinstance(value, BaseModel):
+        for name in _group_fields_with_refs(type(value)):
+            field_value = getattr(value, name)
+            if type(field_value) not in _SCALARS:
+                yield from _partij_refs_in(source, resource, (*subpath, name), field_value)
 
 
 def node_items(node: Node) -> tuple[Item, ...]:
@@ -167,9 +212,15 @@ class Renderer:
                 return known
         return self.identities.of(source, resource, ref.key)
 
+    def _plain_ref(self, source: Source, resource: str, ref: Ref) -> dict[str, Any]:
+        uuid = self._ref_uuid(source, resource, ref)
+        return {"uuid": uuid, "url": f"{self.api_root}/{resource}/{uuid}" if uuid else None}
+
     def ref(self, source: Source, resource: str, ref: Ref | None) -> dict[str, Any] | None:
         if ref is None:
             return None
+        if type(ref) is Ref:
+            return self._plain_ref(source, resource, ref)
         uuid = self._ref_uuid(source, resource, ref)
         rendered: dict[str, Any] = {"uuid": uuid, "url": self.url(resource, uuid) if uuid else None}
         if isinstance(ref, CategorieRef):
@@ -187,6 +238,15 @@ class Renderer:
             target = relation_target(resource, subpath)
             return self.ref(source, target, value) if target else None
         if isinstance(value, list):
+            if value and type(value[0]) is Ref:  # a relation list: its target worked out once
+                target = relation_target(resource, subpath)
+                if target:
+                    return [
+                        self._plain_ref(source, target, element)
+                        if type(element) is Ref
+                        else self._value(source, resource, subpath, element)
+                        for element in value
+                    ]
             return [
                 element if type(element) in _SCALARS else self._value(source, resource, subpath, element)
                 for element in value

@@ -107,6 +107,11 @@ def merge_key_parts(key: str) -> tuple[str, str, str] | None:
     return pair[0], pair[1], key[2:]
 
 
+_UNKNOWN = object()
+_UUIDS_REMEMBERED = 100_000
+"""Upstream objects whose UUID `Identities.of` remembers (about 20 MB at most)."""
+
+
 class Identities:
     """Turns (source, resource, key) into façade UUIDs and back."""
 
@@ -122,16 +127,25 @@ class Identities:
         self.merge_partijen = merge_partijen
         self.published = published if published is not None else PublishedPartijen()
         """The UUIDs partijen read lately are published under (for references to them)."""
+        self._published_uuids: dict[tuple[str, str, str], str | None] = {}
 
     def of(self, source: Source, resource: str, key: str) -> str | None:
-        for space in source.spaces.get(resource, ()):
-            encoded = self.codec.encode(space, key)
-            if encoded is not None:
-                return encoded
-        return None
+        """The UUID of an upstream object (a page renders hundreds of references: remembered per
+        source, resource and key, which are no personal data, in a dict that starts over when full)."""
+        memo_key = (source.name, resource, key)
+        found = self._published_uuids.get(memo_key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = next(
+                (encoded for space in source.spaces.get(resource, ()) if (encoded := self.codec.encode(space, key))),
+                None,
+            )
+            if len(self._published_uuids) >= _UUIDS_REMEMBERED:
+                self._published_uuids.clear()
+            self._published_uuids[memo_key] = found
+        return found  # type: ignore[return-value]
 
     def merged(self, key: str) -> str:
-        encoded = self.codec.encode(MERGED_SPACE, key, cache=False)
+        encoded = self.codec.encode(MERGED_SPACE, key, personal=True)
         assert encoded is not None  # merge keys are at most 14 ASCII characters (`merge_key`)
         return encoded
 
