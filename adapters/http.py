@@ -299,13 +299,21 @@ class UpstreamClient:
 
 
 def _check_relative(path: str) -> None:
-    """A path below the configured base URL, and only there: no scheme, no leading slash, no dot
-    segment (an adapter that puts a key from upstream data in a path cannot leave the API), no
-    fragment (never sent: httpx resolves a dot segment before it, and a query after it is lost)."""
+    """A path below the configured base URL, and only there: no scheme, no leading slash, no
+    fragment (never sent: httpx resolves a dot segment before it, and a query after it is lost),
+    and no segment that climbs (an adapter that puts a key from upstream data in a path cannot
+    leave the API)."""
     if "://" in path or path.startswith("/") or "#" in path:
         raise ValueError("upstream paths are relative to the configured base URL")
-    if any(unquote(segment) in (".", "..") for segment in path.partition("?")[0].split("/")):
+    if any(_climbs(segment) for segment in path.partition("?")[0].split("/")):
         raise ValueError("upstream paths stay below the configured base URL")
+
+
+def _climbs(segment: str) -> bool:
+    """`.` or `..`, also percent-encoded or with a path parameter (`..;x`: Java servers read it as
+    `..`), or a backslash (a separator to some servers)."""
+    decoded = unquote(segment)
+    return "\\" in decoded or decoded.partition(";")[0] in (".", "..")
 
 
 def _no_recorder(status: int | None) -> None:

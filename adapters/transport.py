@@ -40,11 +40,12 @@ class PooledTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over httpcore's pool, with `CheapIdleCheckBackend` as its network backend."""
 
     def __init__(self, limits: httpx.Limits):
-        super().__init__(limits=limits)
+        ssl_context = httpx.create_ssl_context()  # as httpx's own: certifi, or SSL_CERT_FILE / SSL_CERT_DIR
+        super().__init__(verify=ssl_context, limits=limits)
         # httpx offers no way to name the pool's network backend: the same pool, built with ours.
         # tests/adapters/test_transport.py fails if httpx stops sending through `_pool`.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

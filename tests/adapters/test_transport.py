@@ -248,6 +248,9 @@ async def test_a_call_goes_to_the_path_below_the_base_url_with_its_query_encoded
         "/admin",
         "klanten/../../admin",
         "klanten/%2e%2e/x",
+        "klanten/..;jsessionid=x/admin",  # Java servers read a segment's path parameter away
+        "klanten\\..\\admin",  # a separator to IIS
+        "klanten/%5c../admin",
         "./klanten",
         "a/%2E/b",
         "..#",  # httpx resolves the dot segment before the fragment: the API's parent
