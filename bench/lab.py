@@ -22,7 +22,7 @@ import jwt
 import yaml
 
 from bench.loadgen import LoadError, Result
-from bench.services import free_port
+from bench.services import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -118,14 +118,7 @@ class Server:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        stop_process(self.process, grace=15)
 
     def rss_mb(self) -> float:
         assert self.process is not None

@@ -26,14 +26,10 @@ from pathlib import Path
 import httpx
 import yaml
 
+from bench.services import free_port
+
 TOKEN = "load-token-0123456789"
 PATHS = ("klantcontacten?pageSize=20", "actoren", "internetaken?status=te_verwerken", "digitaleadressen?pageSize=50")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _hanging_server(stop: threading.Event) -> int:
@@ -106,7 +102,7 @@ async def _load(api: str, clients: int, duration: float) -> list[tuple[int, floa
 def run(duration: float, clients: int, workers: int) -> dict:
     stop = threading.Event()
     hanging = _hanging_server(stop)
-    port = _free_port()
+    port = free_port()
     second = Path(__file__).resolve().parents[1] / "adapters" / "crm_stub" / "data" / "second.json"
     config = {
         "identity_secret": {"env": "LOAD_IDENTITY"},

@@ -214,15 +214,12 @@ class Renderer:
 
     def _plain_ref(self, source: Source, resource: str, ref: Ref) -> dict[str, Any]:
         uuid = self._ref_uuid(source, resource, ref)
-        return {"uuid": uuid, "url": f"{self.api_root}/{resource}/{uuid}" if uuid else None}
+        return {"uuid": uuid, "url": self.url(resource, uuid) if uuid else None}
 
     def ref(self, source: Source, resource: str, ref: Ref | None) -> dict[str, Any] | None:
         if ref is None:
             return None
-        if type(ref) is Ref:
-            return self._plain_ref(source, resource, ref)
-        uuid = self._ref_uuid(source, resource, ref)
-        rendered: dict[str, Any] = {"uuid": uuid, "url": self.url(resource, uuid) if uuid else None}
+        rendered = self._plain_ref(source, resource, ref)
         if isinstance(ref, CategorieRef):
             rendered["naam"] = ref.naam
         elif isinstance(ref, CategorieRelatieRef):
